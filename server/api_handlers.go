@@ -1,0 +1,143 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/latchkeyhq/latchkey/auth"
+	"github.com/latchkeyhq/latchkey/server/api"
+	"github.com/latchkeyhq/latchkey/store"
+)
+
+// decodeJSON reads a small JSON body into v, refusing unknown fields so a
+// typo in a script fails loudly instead of being ignored.
+func decodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &userError{status: http.StatusBadRequest, title: "bad request body", message: "send JSON: " + err.Error(), err: err}
+	}
+	return nil
+}
+
+func (s *Server) meView(u store.User) api.Me {
+	return api.Me{
+		Account: u.Account(), Email: u.Email, Username: u.Username, Name: u.Name,
+		Team: u.Team(s.cfg.DefaultTeam), Teams: nonNilStrings(u.Teams), Endpoint: s.cfg.PublicURL.String(),
+	}
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, u store.User) {
+	writeJSON(w, http.StatusOK, s.meView(u))
+}
+
+func (s *Server) apiSetMyTeam(w http.ResponseWriter, r *http.Request, u store.User) {
+	var choice api.TeamChoice
+	if err := decodeJSON(r, &choice); err != nil {
+		s.failJSON(w, r, err)
+		return
+	}
+	if !slices.Contains(u.Teams, choice.Team) {
+		s.failJSON(w, r, &userError{status: http.StatusUnprocessableEntity, title: "not one of your teams",
+			message: "pick one of: " + strings.Join(u.Teams, ", ")})
+		return
+	}
+	if err := s.store.SetChosenTeam(r.Context(), u.ID, choice.Team); err != nil {
+		s.failJSON(w, r, err)
+		return
+	}
+	u.ChosenTeam = choice.Team
+	writeJSON(w, http.StatusOK, s.meView(u))
+}
+
+func settingsView(k auth.Settings) api.AuthSettings {
+	return api.AuthSettings{Enabled: k.Enabled, URL: k.URL, Realm: k.Realm, ClientID: k.ClientID, ClientSecretSet: k.ClientSecret.IsSet()}
+}
+
+func (s *Server) apiAuthSettings(w http.ResponseWriter, r *http.Request) {
+	k, err := s.store.KeycloakSettings(r.Context())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.failJSON(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, settingsView(k))
+}
+
+func (s *Server) apiSaveAuthSettings(w http.ResponseWriter, r *http.Request) {
+	var in api.AuthSettingsUpdate
+	if err := decodeJSON(r, &in); err != nil {
+		s.failJSON(w, r, err)
+		return
+	}
+	change := settingsChange{Enabled: in.Enabled, URL: in.URL, Realm: in.Realm, ClientID: in.ClientID}
+	if in.ClientSecret != nil {
+		secret := auth.Secret(*in.ClientSecret)
+		change.ClientSecret = &secret
+	}
+	saved, report, err := s.saveSettings(r.Context(), change)
+	var fe *auth.FieldError
+	switch {
+	case errors.As(err, &fe):
+		writeJSON(w, http.StatusUnprocessableEntity, api.Error{Error: "invalid " + fe.Field, Detail: fe.Message})
+	case errors.Is(err, errChecksFailed):
+		writeJSON(w, http.StatusUnprocessableEntity, api.Error{Error: "keycloak check failed",
+			Detail: "nothing was saved; the previous settings stay in force", Findings: report.Findings})
+	case err != nil:
+		s.failJSON(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, api.AuthSettingsSaved{Settings: settingsView(saved), Findings: nonNilFindings(report.Findings)})
+	}
+}
+
+func nonNilFindings(f []auth.Finding) []auth.Finding {
+	if f == nil {
+		return []auth.Finding{}
+	}
+	return f
+}
+
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	first, _ := strconv.Atoi(q.Get("first"))
+	limit, err := strconv.Atoi(q.Get("max"))
+	if err != nil || limit <= 0 {
+		limit = usersPerPage
+	}
+	page, err := s.listUsers(r.Context(), strings.TrimSpace(q.Get("search")), max(first, 0), min(limit, 100))
+	if err != nil {
+		s.failJSON(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) apiUserAction(w http.ResponseWriter, r *http.Request, what string, act userAction) {
+	u, err := s.actOnUser(r.Context(), r.PathValue("id"), what, act)
+	if err != nil {
+		s.failJSON(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) apiSetUserTeam(w http.ResponseWriter, r *http.Request) {
+	var choice api.TeamChoice
+	if err := decodeJSON(r, &choice); err != nil {
+		s.failJSON(w, r, err)
+		return
+	}
+	s.apiUserAction(w, r, "team", s.setTeamAction(strings.TrimSpace(choice.Team)))
+}
+
+func (s *Server) apiRotateUserKey(w http.ResponseWriter, r *http.Request) {
+	s.apiUserAction(w, r, "rotated", s.rotateAction)
+}
+
+func (s *Server) apiRevokeUserKey(w http.ResponseWriter, r *http.Request) {
+	s.apiUserAction(w, r, "revoked", s.revokeAction)
+}

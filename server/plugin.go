@@ -1,0 +1,62 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/latchkeyhq/latchkey/auth"
+	"github.com/latchkeyhq/latchkey/server/api"
+	"github.com/latchkeyhq/latchkey/store"
+)
+
+var errBadKey = errors.New("invalid plugin key")
+
+// keyOwner returns the owner of the plugin key a request carries. A
+// malformed key is refused by its checksum before any database lookup.
+func (s *Server) keyOwner(r *http.Request) (store.User, error) {
+	key := bearer(r)
+	if err := auth.CheckPluginKey(key); err != nil {
+		return store.User{}, errBadKey
+	}
+	u, err := s.store.PluginKeyOwner(r.Context(), auth.HashToken(key))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, errBadKey
+	}
+	return u, err
+}
+
+// pluginLogin is what Refact's IDE plugins call to check their key.
+func (s *Server) pluginLogin(w http.ResponseWriter, r *http.Request) {
+	u, err := s.keyOwner(r)
+	switch {
+	case errors.Is(err, errBadKey):
+		pluginRefused(w)
+	case err != nil:
+		s.failJSON(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, api.PluginLogin{Retcode: "OK", Account: u.Account(), Team: u.Team(s.cfg.DefaultTeam)})
+	}
+}
+
+func pluginRefused(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey"`)
+	writeJSON(w, http.StatusUnauthorized, api.PluginFailure{
+		Detail: "invalid or missing plugin API key", Retcode: "FAILED",
+		HumanReadableMessage: "The API key was not accepted. Copy your Plugin API Key from your latchkey profile page into the plugin settings.",
+	})
+}
+
+// keyAPI authenticates a JSON API request by its plugin key.
+func (s *Server) keyAPI(next func(http.ResponseWriter, *http.Request, store.User)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.keyOwner(r)
+		switch {
+		case errors.Is(err, errBadKey):
+			pluginRefused(w)
+		case err != nil:
+			s.failJSON(w, r, err)
+		default:
+			next(w, r, u)
+		}
+	})
+}

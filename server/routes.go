@@ -1,0 +1,63 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/latchkeyhq/latchkey/assets"
+)
+
+// Handler returns the server's whole HTTP interface.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.routes(mux)
+	csrf := http.NewCrossOriginProtection()
+	return s.recoverPanics(securityHeaders(csrf.Handler(mux)))
+}
+
+// routes is the one place where URLs meet handlers.
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", staticFiles(assets.Static())))
+
+	// People signing in through Keycloak.
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /login/keycloak", s.loginStart)
+	mux.HandleFunc("GET /login/keycloak/callback", s.loginCallback)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("POST /profile/team", s.profileTeam)
+	mux.HandleFunc("POST /profile/plugin-key", s.profileRotateKey)
+
+	// Administrator pages.
+	mux.HandleFunc("GET /admin/login", s.adminLoginPage)
+	mux.HandleFunc("POST /admin/login", s.adminLogin)
+	mux.HandleFunc("POST /admin/logout", s.adminLogout)
+	mux.Handle("GET /admin/{$}", s.adminPage(s.adminHome))
+	mux.Handle("GET /admin/settings/auth", s.adminPage(s.authSettingsPage))
+	mux.Handle("POST /admin/settings/auth", s.adminPage(s.authSettingsSave))
+	mux.Handle("GET /admin/users", s.adminPage(s.usersPage))
+	mux.Handle("POST /admin/users/{id}/team", s.adminPage(s.userTeamForm))
+	mux.Handle("POST /admin/users/{id}/plugin-key/rotate", s.adminPage(s.userRotateForm))
+	mux.Handle("POST /admin/users/{id}/plugin-key/revoke", s.adminPage(s.userRevokeForm))
+
+	// JSON API.
+	mux.Handle("GET /api/v1/me", s.keyAPI(s.apiMe))
+	mux.Handle("PUT /api/v1/me/team", s.keyAPI(s.apiSetMyTeam))
+	mux.Handle("GET /api/v1/admin/settings/auth", s.adminAPI(s.apiAuthSettings))
+	mux.Handle("PUT /api/v1/admin/settings/auth", s.adminAPI(s.apiSaveAuthSettings))
+	mux.Handle("GET /api/v1/admin/users", s.adminAPI(s.apiUsers))
+	mux.Handle("PUT /api/v1/admin/users/{id}/team", s.adminAPI(s.apiSetUserTeam))
+	mux.Handle("POST /api/v1/admin/users/{id}/plugin-key", s.adminAPI(s.apiRotateUserKey))
+	mux.Handle("DELETE /api/v1/admin/users/{id}/plugin-key", s.adminAPI(s.apiRevokeUserKey))
+
+	// IDE plugins.
+	mux.HandleFunc("GET /v1/login", s.pluginLogin)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.log.Error("health check: database", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

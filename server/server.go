@@ -1,0 +1,147 @@
+// Package server is `latchkey serve`: the web sign-in flow, the profile and
+// administrator pages, the JSON API and the plugin-facing endpoints.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/latchkeyhq/latchkey/auth"
+	"github.com/latchkeyhq/latchkey/store"
+)
+
+// Store is what the server needs from persistence.
+type Store interface {
+	Ping(ctx context.Context) error
+	KeycloakSettings(ctx context.Context) (auth.Settings, error)
+	SaveKeycloakSettings(ctx context.Context, s auth.Settings) error
+
+	RecordLogin(ctx context.Context, l store.Login) (store.User, error)
+	EnsureUser(ctx context.Context, l store.Login) (store.User, error)
+	User(ctx context.Context, id int64) (store.User, error)
+	UsersBySubject(ctx context.Context, issuer string, subjects []string) (map[string]store.User, error)
+	SetChosenTeam(ctx context.Context, id int64, team string) error
+	SetTeamOverride(ctx context.Context, id int64, team string) error
+
+	CreatePluginKeyIfNone(ctx context.Context, userID int64, key auth.Secret) (bool, error)
+	RotatePluginKey(ctx context.Context, userID int64, key auth.Secret) error
+	ActivePluginKey(ctx context.Context, userID int64) (auth.Secret, error)
+	RevokePluginKey(ctx context.Context, userID int64) error
+	PluginKeyOwner(ctx context.Context, hash []byte) (store.User, error)
+
+	CreateSession(ctx context.Context, hash []byte, s store.Session) error
+	Session(ctx context.Context, hash []byte, idle time.Duration) (store.Session, error)
+	DeleteSession(ctx context.Context, hash []byte) (store.Session, error)
+	SaveLoginState(ctx context.Context, stateHash []byte, l store.LoginState) error
+	TakeLoginState(ctx context.Context, stateHash []byte) (store.LoginState, error)
+	DeleteExpired(ctx context.Context) error
+}
+
+// SessionPolicy bounds a kind of session.
+type SessionPolicy struct {
+	Idle time.Duration // ends after this long without a request
+	Max  time.Duration // ends this long after sign-in, whatever happens
+}
+
+// Config is everything the server is built from.
+type Config struct {
+	PublicURL      *url.URL
+	DefaultTeam    string
+	AdminTokenHash []byte // SHA-256 of the admin token
+	UserSession    SessionPolicy
+	AdminSession   SessionPolicy
+	Keycloak       *http.Client // for every call to Keycloak; carries timeouts and trusted CAs
+	Logger         *slog.Logger
+	Now            func() time.Time // nil: time.Now
+}
+
+// Server serves latchkey's HTTP interface.
+type Server struct {
+	cfg       Config
+	store     Store
+	log       *slog.Logger
+	now       func() time.Time
+	pages     map[string]*template.Template
+	keycloak  *keycloakCache
+	adminFail *failureLimiter
+	secure    bool // public URL is https: Secure, __Host- cookies
+}
+
+// New builds a server; it does not listen yet.
+func New(cfg Config, st Store) (*Server, error) {
+	if cfg.PublicURL == nil || len(cfg.AdminTokenHash) == 0 || cfg.Keycloak == nil || cfg.Logger == nil {
+		return nil, errors.New("server config: PublicURL, AdminTokenHash, Keycloak and Logger are required")
+	}
+	if cfg.DefaultTeam == "" {
+		cfg.DefaultTeam = "default"
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{
+		cfg:       cfg,
+		store:     st,
+		log:       cfg.Logger,
+		now:       now,
+		pages:     pages,
+		keycloak:  newKeycloakCache(cfg.Keycloak, auth.CallbackURL(cfg.PublicURL)),
+		adminFail: newFailureLimiter(5, time.Minute),
+		secure:    cfg.PublicURL.Scheme == "https",
+	}, nil
+}
+
+// Serve answers requests on l until ctx ends, then shuts down gracefully,
+// giving requests in flight up to 10 s.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	go s.sweep(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// sweep deletes expired sessions and login states every few minutes.
+func (s *Server) sweep(ctx context.Context) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.store.DeleteExpired(ctx); err != nil {
+				s.log.Warn("delete expired sessions", "err", err)
+			}
+		}
+	}
+}

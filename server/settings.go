@@ -1,0 +1,141 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/latchkeyhq/latchkey/auth"
+	"github.com/latchkeyhq/latchkey/store"
+)
+
+// settingsChange is an administrator's edit of the Keycloak settings. A nil
+// secret keeps the stored one.
+type settingsChange struct {
+	Enabled              bool
+	URL, Realm, ClientID string
+	ClientSecret         *auth.Secret
+}
+
+// errChecksFailed means the live checks refused new settings; the report
+// says which and how to fix them.
+var errChecksFailed = errors.New("keycloak settings failed the live checks")
+
+// saveSettings validates a change live against Keycloak and saves it only
+// when every check passed, so a mistake never replaces settings that work.
+func (s *Server) saveSettings(ctx context.Context, c settingsChange) (auth.Settings, auth.Report, error) {
+	current, err := s.store.KeycloakSettings(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return auth.Settings{}, auth.Report{}, err
+	}
+	next := auth.Settings{Enabled: c.Enabled, URL: c.URL, Realm: c.Realm, ClientID: c.ClientID, ClientSecret: current.ClientSecret}
+	if c.ClientSecret != nil && c.ClientSecret.IsSet() {
+		next.ClientSecret = *c.ClientSecret
+	}
+	next, err = next.Normalize()
+	if err != nil {
+		return next, auth.Report{}, err
+	}
+	var (
+		report auth.Report
+		conn   *auth.Keycloak
+	)
+	if next.Enabled {
+		if report, conn = auth.Check(ctx, s.cfg.Keycloak, next, auth.CallbackURL(s.cfg.PublicURL)); conn == nil {
+			return next, report, errChecksFailed
+		}
+	}
+	if err := s.store.SaveKeycloakSettings(ctx, next); err != nil {
+		return next, report, err
+	}
+	if conn != nil {
+		s.keycloak.put(conn)
+	}
+	s.log.Info("keycloak settings saved", "enabled", next.Enabled, "url", next.URL, "realm", next.Realm, "client_id", next.ClientID)
+	return next, report, nil
+}
+
+// ApplyPreset validates Keycloak settings given by flags or environment at
+// start-up and saves them when they pass. A failure is logged, finding by
+// finding; the server keeps its previous settings and its admin pages work.
+func (s *Server) ApplyPreset(ctx context.Context, preset auth.Settings) error {
+	secret := preset.ClientSecret
+	_, report, err := s.saveSettings(ctx, settingsChange{Enabled: true, URL: preset.URL, Realm: preset.Realm, ClientID: preset.ClientID, ClientSecret: &secret})
+	for _, f := range report.Findings {
+		level := map[auth.Status]func(string, ...any){auth.StatusOK: s.log.Info, auth.StatusWarn: s.log.Warn}[f.Status]
+		if level == nil {
+			level = s.log.Error
+		}
+		level("keycloak preset check", "check", f.ID, "status", f.Status, "tried", f.Tried, "answer", f.Answer, "fix", f.Fix)
+	}
+	if err != nil {
+		s.log.Error("keycloak preset not applied; the previous settings stay in force. Fix it on the Auth page or in the flags", "err", err)
+	}
+	return err
+}
+
+type authSettingsView struct {
+	layout
+	Enabled              bool
+	URL, Realm, ClientID string
+	SecretSet            bool
+	FieldErrors          map[string]string
+	Findings             []auth.Finding
+	Saved                bool
+	Problem              string
+	RedirectURI          string // what to register in Keycloak for this server
+	WebOrigin            string
+}
+
+func (s *Server) authView() authSettingsView {
+	v := authSettingsView{
+		layout:      s.layoutFor("Auth settings"),
+		RedirectURI: auth.RedirectURIPattern(s.cfg.PublicURL),
+		WebOrigin:   auth.WebOrigin(s.cfg.PublicURL),
+		FieldErrors: map[string]string{},
+	}
+	v.Admin, v.Nav = true, "settings"
+	return v
+}
+
+func (s *Server) authSettingsPage(w http.ResponseWriter, r *http.Request) {
+	current, err := s.store.KeycloakSettings(r.Context())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.authView()
+	v.Enabled = current.Enabled || errors.Is(err, store.ErrNotFound)
+	v.URL, v.Realm, v.ClientID, v.SecretSet = current.URL, current.Realm, current.ClientID, current.ClientSecret.IsSet()
+	v.Saved = r.URL.Query().Get("saved") == "1"
+	s.render(w, http.StatusOK, pageAuthSettings, v)
+}
+
+func (s *Server) authSettingsSave(w http.ResponseWriter, r *http.Request) {
+	secret := auth.Secret(r.PostFormValue("client_secret"))
+	change := settingsChange{
+		Enabled: r.PostFormValue("enabled") == "on", URL: r.PostFormValue("url"),
+		Realm: r.PostFormValue("realm"), ClientID: r.PostFormValue("client_id"), ClientSecret: &secret,
+	}
+	_, report, err := s.saveSettings(r.Context(), change)
+	if err == nil {
+		http.Redirect(w, r, s.cfg.PublicURL.Path+"/admin/settings/auth?saved=1", http.StatusSeeOther)
+		return
+	}
+	v := s.authView()
+	v.Enabled, v.URL, v.Realm, v.ClientID, v.Findings = change.Enabled, change.URL, change.Realm, change.ClientID, report.Findings
+	current, _ := s.store.KeycloakSettings(r.Context())
+	v.SecretSet = current.ClientSecret.IsSet()
+	var fe *auth.FieldError
+	switch {
+	case errors.As(err, &fe):
+		v.FieldErrors[fe.Field] = fe.Message
+		v.Problem = "Nothing was saved: " + fe.Message + "."
+	case errors.Is(err, errChecksFailed):
+		v.Problem = "Nothing was saved: Keycloak did not accept these settings. The previous settings stay in force."
+	default:
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusUnprocessableEntity, pageAuthSettings, v)
+}
