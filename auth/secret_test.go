@@ -19,7 +19,7 @@ func TestSecretNeverPrints(t *testing.T) {
 		t.Fatal(err)
 	}
 	outputs := map[string]string{
-		"%s":   fmt.Sprintf("%s", s),
+		"%s":   fmt.Sprintf("%s", s), //lint:ignore S1025 the format verb is what is tested
 		"%v":   fmt.Sprintf("%v", s),
 		"%#v":  fmt.Sprintf("%#v", s),
 		"%+v":  fmt.Sprintf("%+v", struct{ S Secret }{s}),

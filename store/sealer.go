@@ -111,23 +111,28 @@ func readKeyFile(path string) ([]byte, error) {
 	return key, nil
 }
 
+// createKeyFile writes a new key to a temporary file and links it into
+// place, so a concurrent start never reads a half-written key: whoever links
+// first wins, and the others read the winner's key.
 func createKeyFile(path string) ([]byte, error) {
 	key := make([]byte, KeySize)
 	rand.Read(key)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return readKeyFile(path) // another replica won the race
-	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".secret.key-*")
 	if err != nil {
 		return nil, fmt.Errorf("create key file: %w", err)
 	}
-	_, err = f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
-	if cerr := f.Close(); err == nil {
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
 		return nil, fmt.Errorf("write key file: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return readKeyFile(path)
+	} else if err != nil {
+		return nil, fmt.Errorf("install key file: %w", err)
 	}
 	return key, nil
 }
