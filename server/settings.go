@@ -79,6 +79,7 @@ type authSettingsView struct {
 	Enabled              bool
 	URL, Realm, ClientID string
 	SecretSet            bool
+	SecretTyped          bool // a secret was typed but not saved
 	FieldErrors          map[string]string
 	Findings             []auth.Finding
 	Saved                bool
@@ -125,7 +126,7 @@ func (s *Server) authSettingsSave(w http.ResponseWriter, r *http.Request) {
 	v := s.authView()
 	v.Enabled, v.URL, v.Realm, v.ClientID, v.Findings = change.Enabled, change.URL, change.Realm, change.ClientID, report.Findings
 	current, _ := s.store.KeycloakSettings(r.Context())
-	v.SecretSet = current.ClientSecret.IsSet()
+	v.SecretSet, v.SecretTyped = current.ClientSecret.IsSet(), secret.IsSet()
 	var fe *auth.FieldError
 	switch {
 	case errors.As(err, &fe):

@@ -117,7 +117,7 @@ func TestAuthSettingsPage(t *testing.T) {
 	}
 	form := url.Values{"enabled": {"on"}, "url": {e.KC.URL}, "realm": {e.Realm.Name}, "client_id": {e.Realm.ClientID}, "client_secret": {"wrong-secret"}}
 	p = b.post(e.URL+"/admin/settings/auth", form)
-	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Nothing was saved") || !strings.Contains(p.Body, "Credentials") {
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Nothing was saved") || !strings.Contains(p.Body, "Credentials") || !strings.Contains(p.Body, "The secret you typed was not saved") {
 		t.Errorf("wrong secret: status %d, page:\n%s", p.Status, p.Body)
 	}
 	if strings.Contains(p.Body, "wrong-secret") {

@@ -1,5 +1,5 @@
-// latchkey's only script: copy buttons, confirmations and saving the team on
-// change. Every page works without it.
+// latchkey's only script: copy buttons, confirmations, saving the team on
+// change and closing the Settings menu. Every page works without it.
 "use strict";
 
 document.documentElement.classList.add("js");
@@ -12,22 +12,39 @@ document.addEventListener("click", async (event) => {
   const text = source.textContent.trim();
   try {
     await navigator.clipboard.writeText(text);
-    flash(button, "Copied");
+    flash(button, "Copied", "Copied to the clipboard.");
   } catch {
+    // No clipboard access (an old browser, or a page not served over
+    // https): select the text so that the person can copy it themselves.
     const range = document.createRange();
     range.selectNodeContents(source);
     const selection = window.getSelection();
     selection.removeAllRanges();
     selection.addRange(range);
-    flash(button, "Press Ctrl+C");
+    flash(button, "Press Ctrl+C", "Selected. Press Control C to copy.");
   }
 });
 
-function flash(button, label) {
-  const original = button.dataset.label || button.textContent;
-  button.dataset.label = original;
+// flash shows label on the button for a moment and says message to screen
+// readers, which do not read a changed button label by themselves.
+function flash(button, label, message) {
+  if (!button.dataset.label) button.dataset.label = button.textContent;
   button.textContent = label;
-  setTimeout(() => { button.textContent = original; }, 1500);
+  announce(message);
+  clearTimeout(Number(button.dataset.timer));
+  button.dataset.timer = String(setTimeout(() => { button.textContent = button.dataset.label; }, 1500));
+}
+
+let liveRegion;
+function announce(message) {
+  if (!liveRegion) {
+    liveRegion = document.createElement("p");
+    liveRegion.className = "visually-hidden";
+    liveRegion.setAttribute("role", "status");
+    document.body.append(liveRegion);
+  }
+  liveRegion.textContent = "";
+  requestAnimationFrame(() => { liveRegion.textContent = message; });
 }
 
 document.addEventListener("submit", (event) => {
@@ -38,4 +55,21 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("change", (event) => {
   const form = event.target.closest("form[data-autosubmit]");
   if (form) form.requestSubmit();
+});
+
+// The Settings menu is a <details>: close it on a click elsewhere and on
+// Escape, as people expect of a menu.
+document.addEventListener("click", (event) => {
+  for (const menu of document.querySelectorAll("details.menu[open]")) {
+    if (!menu.contains(event.target)) menu.open = false;
+  }
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const menu = event.target.closest && event.target.closest("details.menu[open]");
+  if (menu) {
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  }
 });
