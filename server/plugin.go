@@ -26,16 +26,8 @@ func (s *Server) keyOwner(r *http.Request) (store.User, error) {
 }
 
 // pluginLogin is what Refact's IDE plugins call to check their key.
-func (s *Server) pluginLogin(w http.ResponseWriter, r *http.Request) {
-	u, err := s.keyOwner(r)
-	switch {
-	case errors.Is(err, errBadKey):
-		pluginRefused(w)
-	case err != nil:
-		s.failJSON(w, r, err)
-	default:
-		writeJSON(w, http.StatusOK, api.PluginLogin{Retcode: "OK", Account: u.Account(), Team: u.Team(s.cfg.DefaultTeam)})
-	}
+func (s *Server) pluginLogin(w http.ResponseWriter, r *http.Request, u store.User) {
+	writeJSON(w, http.StatusOK, api.PluginLogin{Retcode: "OK", Account: u.Account(), Team: u.Team(s.cfg.DefaultTeam)})
 }
 
 func pluginRefused(w http.ResponseWriter) {
@@ -46,7 +38,8 @@ func pluginRefused(w http.ResponseWriter) {
 	})
 }
 
-// keyAPI authenticates a JSON API request by its plugin key.
+// keyAPI authenticates a request by its plugin key; a bad or missing key
+// gets the 401 that Refact's plugins understand.
 func (s *Server) keyAPI(next func(http.ResponseWriter, *http.Request, store.User)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.keyOwner(r)

@@ -50,7 +50,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/v1/admin/users/{id}/plugin-key", s.adminAPI(s.apiRevokeUserKey))
 
 	// IDE plugins.
-	mux.HandleFunc("GET /v1/login", s.pluginLogin)
+	mux.Handle("GET /v1/login", s.keyAPI(s.pluginLogin))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -41,7 +41,9 @@ func (s *Server) saveSettings(ctx context.Context, c settingsChange) (auth.Setti
 		conn   *auth.Keycloak
 	)
 	if next.Enabled {
-		if report, conn = auth.Check(ctx, s.cfg.Keycloak, next, auth.CallbackURL(s.cfg.PublicURL)); conn == nil {
+		report, conn = auth.Check(ctx, s.cfg.Keycloak, next, auth.CallbackURL(s.cfg.PublicURL))
+		s.logFindings(report)
+		if conn == nil {
 			return next, report, errChecksFailed
 		}
 	}
@@ -60,18 +62,30 @@ func (s *Server) saveSettings(ctx context.Context, c settingsChange) (auth.Setti
 // finding; the server keeps its previous settings and its admin pages work.
 func (s *Server) ApplyPreset(ctx context.Context, preset auth.Settings) error {
 	secret := preset.ClientSecret
-	_, report, err := s.saveSettings(ctx, settingsChange{Enabled: true, URL: preset.URL, Realm: preset.Realm, ClientID: preset.ClientID, ClientSecret: &secret})
-	for _, f := range report.Findings {
-		level := map[auth.Status]func(string, ...any){auth.StatusOK: s.log.Info, auth.StatusWarn: s.log.Warn}[f.Status]
-		if level == nil {
-			level = s.log.Error
-		}
-		level("keycloak preset check", "check", f.ID, "status", f.Status, "tried", f.Tried, "answer", f.Answer, "fix", f.Fix)
-	}
+	_, _, err := s.saveSettings(ctx, settingsChange{Enabled: true, URL: preset.URL, Realm: preset.Realm, ClientID: preset.ClientID, ClientSecret: &secret})
 	if err != nil {
 		s.log.Error("keycloak preset not applied; the previous settings stay in force. Fix it on the Auth page or in the flags", "err", err)
 	}
 	return err
+}
+
+// logFindings records each live check, so the log shows why settings were
+// or were not saved.
+func (s *Server) logFindings(r auth.Report) {
+	for _, f := range r.Findings {
+		attrs := []any{"check", f.ID, "status", f.Status, "tried", f.Tried}
+		if f.Answer != "" {
+			attrs = append(attrs, "answer", f.Answer)
+		}
+		switch f.Status {
+		case auth.StatusOK:
+			s.log.Info("keycloak check", attrs...)
+		case auth.StatusWarn:
+			s.log.Warn("keycloak check", attrs...)
+		default:
+			s.log.Error("keycloak check", append(attrs, "fix", f.Fix)...)
+		}
+	}
 }
 
 type authSettingsView struct {
