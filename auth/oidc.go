@@ -31,6 +31,8 @@ type Identity struct {
 	Groups                []string // from a "groups" claim, when the realm maps one
 	HasGroupsClaim        bool
 	IDToken               Secret // kept server-side as id_token_hint for logout
+	Session               string // Keycloak's session ID (the "sid" claim)
+	RefreshToken          Secret // Keycloak's refresh token, kept server-side
 }
 
 // Connect fetches the realm's discovery document and prepares the clients.
@@ -101,6 +103,18 @@ func (k *Keycloak) PasswordLogin(ctx context.Context, username string, password 
 	return k.identity(ctx, tok, "")
 }
 
+// Refresh checks that the Keycloak session behind refreshToken is still
+// alive by redeeming it, and returns the new refresh token. Keycloak refuses
+// it (an *oauth2.RetrieveError with invalid_grant) once the person signed
+// out, the session expired, or the user was disabled.
+func (k *Keycloak) Refresh(ctx context.Context, refreshToken Secret) (Secret, error) {
+	tok, err := k.oauth.TokenSource(k.clientCtx(ctx), &oauth2.Token{RefreshToken: refreshToken.Reveal()}).Token()
+	if err != nil {
+		return "", fmt.Errorf("refresh keycloak session: %w", err)
+	}
+	return Secret(tok.RefreshToken), nil
+}
+
 // ErrNonceMismatch means an ID token was not minted for this login attempt.
 var ErrNonceMismatch = errors.New("id token nonce does not match the login attempt")
 
@@ -117,6 +131,7 @@ func (k *Keycloak) identity(ctx context.Context, tok *oauth2.Token, nonce string
 		return Identity{}, ErrNonceMismatch
 	}
 	var claims struct {
+		Session  string    `json:"sid"`
 		Username string    `json:"preferred_username"`
 		Email    string    `json:"email"`
 		Name     string    `json:"name"`
@@ -128,7 +143,7 @@ func (k *Keycloak) identity(ctx context.Context, tok *oauth2.Token, nonce string
 	id := Identity{
 		Issuer: idt.Issuer, Subject: idt.Subject,
 		Username: claims.Username, Email: claims.Email, Name: claims.Name,
-		IDToken: Secret(raw),
+		IDToken: Secret(raw), Session: claims.Session, RefreshToken: Secret(tok.RefreshToken),
 	}
 	if claims.Groups != nil {
 		id.HasGroupsClaim = true

@@ -32,27 +32,59 @@ func (s *Server) meView(u store.User) api.Me {
 	}
 }
 
-func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, u store.User) {
-	writeJSON(w, http.StatusOK, s.meView(u))
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, c caller) {
+	s.writeMe(w, r, c)
 }
 
-func (s *Server) apiSetMyTeam(w http.ResponseWriter, r *http.Request, u store.User) {
+// writeMe answers with the caller's account; the plugin key goes only to
+// the terminal client, never back to a plugin key.
+func (s *Server) writeMe(w http.ResponseWriter, r *http.Request, c caller) {
+	me := s.meView(c.user)
+	if c.cli {
+		key, err := s.store.ActivePluginKey(r.Context(), c.user.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.failJSON(w, r, err)
+			return
+		}
+		me.PluginAPIKey = key.Reveal()
+	}
+	writeJSON(w, http.StatusOK, me)
+}
+
+func (s *Server) apiSetMyTeam(w http.ResponseWriter, r *http.Request, c caller) {
 	var choice api.TeamChoice
 	if err := decodeJSON(r, &choice); err != nil {
 		s.failJSON(w, r, err)
 		return
 	}
-	if !slices.Contains(u.Teams, choice.Team) {
+	if !slices.Contains(c.user.Teams, choice.Team) {
 		s.failJSON(w, r, &userError{status: http.StatusUnprocessableEntity, title: "not one of your teams",
-			message: "pick one of: " + strings.Join(u.Teams, ", ")})
+			message: "pick one of: " + strings.Join(c.user.Teams, ", ")})
 		return
 	}
-	if err := s.store.SetChosenTeam(r.Context(), u.ID, choice.Team); err != nil {
+	if err := s.store.SetChosenTeam(r.Context(), c.user.ID, choice.Team); err != nil {
 		s.failJSON(w, r, err)
 		return
 	}
-	u.ChosenTeam = choice.Team
-	writeJSON(w, http.StatusOK, s.meView(u))
+	c.user.ChosenTeam = choice.Team
+	s.writeMe(w, r, c)
+}
+
+// apiRotateMyKey gives the caller a new plugin key. Only the terminal
+// client may: a plugin key must not be able to replace itself and so lock
+// its owner out.
+func (s *Server) apiRotateMyKey(w http.ResponseWriter, r *http.Request, c caller) {
+	if !c.cli {
+		s.failJSON(w, r, &userError{status: http.StatusForbidden, title: "sign in with latchkey login",
+			message: "a plugin key cannot rotate itself; use the terminal client or the profile page"})
+		return
+	}
+	if err := s.store.RotatePluginKey(r.Context(), c.user.ID, auth.NewPluginKey()); err != nil {
+		s.failJSON(w, r, err)
+		return
+	}
+	s.log.Info("plugin key rotated by its owner", "user_id", c.user.ID)
+	s.writeMe(w, r, c)
 }
 
 func settingsView(k auth.Settings) api.AuthSettings {

@@ -41,7 +41,21 @@ type env struct {
 	srv        *server.Server
 }
 
-type envOption func(*server.Config)
+// envSetup is what envOptions may change before the server starts.
+type envSetup struct {
+	cfg       server.Config
+	storeOpts []store.Option
+}
+
+type envOption func(*envSetup)
+
+// withClock makes the server and its store read the time from now.
+func withClock(now func() time.Time) envOption {
+	return func(s *envSetup) {
+		s.cfg.Now = now
+		s.storeOpts = append(s.storeOpts, store.WithClock(now))
+	}
+}
 
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
@@ -54,11 +68,6 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "latchkey.db"), sealer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -66,17 +75,22 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	public := &url.URL{Scheme: "http", Host: l.Addr().String()}
 	token := auth.NewToken("lka_")
 	logs := &logBuffer{}
-	cfg := server.Config{
+	setup := envSetup{cfg: server.Config{
 		PublicURL: public, AdminTokenHash: auth.HashToken(token.Reveal()),
 		UserSession:  server.SessionPolicy{Idle: time.Hour, Max: 8 * time.Hour},
 		AdminSession: server.SessionPolicy{Idle: time.Hour, Max: 8 * time.Hour},
 		Keycloak:     &http.Client{Timeout: 10 * time.Second},
 		Logger:       slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), nil)),
-	}
+	}}
 	for _, o := range opts {
-		o(&cfg)
+		o(&setup)
 	}
-	srv, err := server.New(cfg, st)
+	st, err := store.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "latchkey.db"), sealer, setup.storeOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv, err := server.New(setup.cfg, st)
 	if err != nil {
 		t.Fatal(err)
 	}

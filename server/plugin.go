@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/latchkeyhq/latchkey/auth"
 	"github.com/latchkeyhq/latchkey/server/api"
@@ -50,6 +51,39 @@ func (s *Server) keyAPI(next func(http.ResponseWriter, *http.Request, store.User
 			s.failJSON(w, r, err)
 		default:
 			next(w, r, u)
+		}
+	})
+}
+
+// caller is who an /api/v1/me request comes from.
+type caller struct {
+	user store.User
+	cli  bool // signed in with the terminal client (not a plugin key)
+}
+
+// userAPI authenticates a JSON API request by a CLI access token or a
+// plugin key.
+func (s *Server) userAPI(next func(http.ResponseWriter, *http.Request, caller)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := bearer(r)
+		var (
+			c   caller
+			err error
+		)
+		if strings.HasPrefix(token, prefixAccess) {
+			c.cli = true
+			c.user, err = s.store.AccessTokenOwner(r.Context(), auth.HashToken(token))
+		} else {
+			c.user, err = s.keyOwner(r)
+		}
+		switch {
+		case errors.Is(err, store.ErrNotFound) || errors.Is(err, errBadKey):
+			w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey", error="invalid_token"`)
+			writeJSON(w, http.StatusUnauthorized, api.Error{Error: "invalid_token", Detail: "send a CLI access token or a plugin API key as Authorization: Bearer …"})
+		case err != nil:
+			s.failJSON(w, r, err)
+		default:
+			next(w, r, c)
 		}
 	})
 }

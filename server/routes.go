@@ -27,6 +27,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /profile/team", s.profileTeam)
 	mux.HandleFunc("POST /profile/plugin-key", s.profileRotateKey)
 
+	// The terminal client's sign-in.
+	mux.HandleFunc("GET /oauth/authorize", s.oauthAuthorize)
+	mux.HandleFunc("POST /oauth/token", s.oauthToken)
+	mux.HandleFunc("POST /oauth/revoke", s.oauthRevoke)
+
 	// Administrator pages.
 	mux.HandleFunc("GET /admin/login", s.adminLoginPage)
 	mux.HandleFunc("POST /admin/login", s.adminLogin)
@@ -40,8 +45,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/users/{id}/plugin-key/revoke", s.adminPage(s.userRevokeForm))
 
 	// JSON API.
-	mux.Handle("GET /api/v1/me", s.keyAPI(s.apiMe))
-	mux.Handle("PUT /api/v1/me/team", s.keyAPI(s.apiSetMyTeam))
+	mux.Handle("GET /api/v1/me", s.userAPI(s.apiMe))
+	mux.Handle("PUT /api/v1/me/team", s.userAPI(s.apiSetMyTeam))
+	mux.Handle("POST /api/v1/me/plugin-key", s.userAPI(s.apiRotateMyKey))
 	mux.Handle("GET /api/v1/admin/settings/auth", s.adminAPI(s.apiAuthSettings))
 	mux.Handle("PUT /api/v1/admin/settings/auth", s.adminAPI(s.apiSaveAuthSettings))
 	mux.Handle("GET /api/v1/admin/users", s.adminAPI(s.apiUsers))

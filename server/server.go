@@ -42,6 +42,16 @@ type Store interface {
 	SaveLoginState(ctx context.Context, stateHash []byte, l store.LoginState) error
 	TakeLoginState(ctx context.Context, stateHash []byte) (store.LoginState, error)
 	DeleteExpired(ctx context.Context) error
+
+	CreateGrant(ctx context.Context, userID int64, keycloakSession string, keycloakRefresh auth.Secret) (int64, error)
+	UpdateGrantRefresh(ctx context.Context, grantID int64, keycloakRefresh auth.Secret) error
+	IssueToken(ctx context.Context, hash []byte, t store.CLIToken) error
+	PeekToken(ctx context.Context, hash []byte, kind string) (store.CLIToken, error)
+	UseToken(ctx context.Context, hash []byte, kind string) error
+	TokenGrant(ctx context.Context, hash []byte) (int64, error)
+	AccessTokenOwner(ctx context.Context, hash []byte) (store.User, error)
+	RevokeGrant(ctx context.Context, grantID int64) error
+	RevokeGrantsOfSession(ctx context.Context, keycloakSession string) (int64, error)
 }
 
 // SessionPolicy bounds a kind of session.
@@ -70,8 +80,11 @@ type Server struct {
 	now       func() time.Time
 	pages     map[string]*template.Template
 	keycloak  *keycloakCache
-	adminFail *failureLimiter
-	secure    bool // public URL is https: Secure, __Host- cookies
+	adminFail *failureLimiter // admin token guesses
+	// passwordFail limits password sign-ins of the terminal client, on top
+	// of whatever brute-force protection the realm has.
+	passwordFail *failureLimiter
+	secure       bool // public URL is https: Secure, __Host- cookies
 }
 
 // New builds a server; it does not listen yet.
@@ -91,14 +104,15 @@ func New(cfg Config, st Store) (*Server, error) {
 		return nil, err
 	}
 	return &Server{
-		cfg:       cfg,
-		store:     st,
-		log:       cfg.Logger,
-		now:       now,
-		pages:     pages,
-		keycloak:  newKeycloakCache(cfg.Keycloak, auth.CallbackURL(cfg.PublicURL)),
-		adminFail: newFailureLimiter(5, time.Minute),
-		secure:    cfg.PublicURL.Scheme == "https",
+		cfg:          cfg,
+		store:        st,
+		log:          cfg.Logger,
+		now:          now,
+		pages:        pages,
+		keycloak:     newKeycloakCache(cfg.Keycloak, auth.CallbackURL(cfg.PublicURL)),
+		adminFail:    newFailureLimiter(5, time.Minute),
+		passwordFail: newFailureLimiter(10, time.Minute),
+		secure:       cfg.PublicURL.Scheme == "https",
 	}, nil
 }
 

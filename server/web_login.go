@@ -37,9 +37,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.profile(w, r, u)
 }
 
-// loginStart sends the browser to Keycloak: authorization code flow with
-// PKCE S256, a state bound to this browser by a cookie, and a nonce.
+// loginStart sends the browser to Keycloak to sign in to latchkey's pages.
 func (s *Server) loginStart(w http.ResponseWriter, r *http.Request) {
+	s.beginSignIn(w, r, "")
+}
+
+// beginSignIn sends the browser to Keycloak: authorization code flow with
+// PKCE S256, a state bound to this browser by a cookie, and a nonce. The
+// login state goes to the database, so any replica can finish the sign-in.
+// cliRequest is the terminal client's pending request, "" for the web.
+func (s *Server) beginSignIn(w http.ResponseWriter, r *http.Request, cliRequest string) {
 	kc, err := s.keycloak.get(r.Context(), s.store)
 	if err != nil {
 		s.fail(w, r, err)
@@ -47,7 +54,7 @@ func (s *Server) loginStart(w http.ResponseWriter, r *http.Request) {
 	}
 	state, nonce, verifier := auth.NewToken(""), auth.NewToken(""), oauth2.GenerateVerifier()
 	err = s.store.SaveLoginState(r.Context(), auth.HashToken(state.Reveal()), store.LoginState{
-		Nonce: nonce.Reveal(), Verifier: auth.Secret(verifier), ExpiresAt: s.now().Add(loginTTL),
+		Nonce: nonce.Reveal(), Verifier: auth.Secret(verifier), CLIRequest: cliRequest, ExpiresAt: s.now().Add(loginTTL),
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -111,11 +118,15 @@ func (s *Server) loginCallback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.startSession(r.Context(), w, store.Session{Kind: store.SessionUser, UserID: u.ID, IDToken: id.IDToken}); err != nil {
+	if err := s.startSession(r.Context(), w, store.Session{Kind: store.SessionUser, UserID: u.ID, IDToken: id.IDToken, KeycloakSession: id.Session}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.log.Info("signed in", "user_id", u.ID, "issuer", id.Issuer)
+	if login.CLIRequest != "" {
+		s.finishCLISignIn(w, r, login.CLIRequest, u, id)
+		return
+	}
 	http.Redirect(w, r, s.cfg.PublicURL.Path+"/", http.StatusSeeOther)
 }
 
@@ -164,7 +175,8 @@ func (s *Server) signIn(r *http.Request, kc *auth.Keycloak, id auth.Identity) (s
 	return u, nil
 }
 
-// logout ends the local session and Keycloak's, by sending the browser to
+// logout ends the local session, the terminal sign-ins made under the same
+// Keycloak session, and Keycloak's session itself, by sending the browser to
 // Keycloak's end-session endpoint with the ID token as hint.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	home := s.cfg.PublicURL.String() + "/"
@@ -172,6 +184,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Redirect(w, r, home, http.StatusSeeOther)
 		return
+	}
+	if n, err := s.store.RevokeGrantsOfSession(r.Context(), sess.KeycloakSession); err != nil {
+		s.log.Error("logout: revoke terminal sign-ins", "err", err)
+	} else if n > 0 {
+		s.log.Info("logout revoked terminal sign-ins", "user_id", sess.UserID, "count", n)
 	}
 	kc, err := s.keycloak.get(r.Context(), s.store)
 	if err != nil {

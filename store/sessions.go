@@ -21,11 +21,14 @@ const purposeIDToken = "session.id_token"
 // Session is a signed-in browser. Its cookie value is never stored, only the
 // value's hash.
 type Session struct {
-	Kind       string
-	UserID     int64       // 0 for admin sessions
-	IDToken    auth.Secret // Keycloak's ID token, the hint for RP-initiated logout
-	LastSeenAt time.Time
-	ExpiresAt  time.Time // absolute expiry
+	Kind    string
+	UserID  int64       // 0 for admin sessions
+	IDToken auth.Secret // Keycloak's ID token, the hint for RP-initiated logout
+	// KeycloakSession is Keycloak's session ID: signing out revokes the CLI
+	// grants issued under it.
+	KeycloakSession string
+	LastSeenAt      time.Time
+	ExpiresAt       time.Time // absolute expiry
 }
 
 // CreateSession stores a new session under the hash of its cookie value.
@@ -40,9 +43,9 @@ func (s *Store) CreateSession(ctx context.Context, hash []byte, sess Session) er
 	}
 	now := s.now().Unix()
 	_, err := s.db.ExecContext(ctx, `
-		INSERT INTO sessions (hash, kind, user_id, id_token_sealed, created_at, last_seen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $5, $6)`,
-		hash, sess.Kind, userID, sealed, now, sess.ExpiresAt.Unix())
+		INSERT INTO sessions (hash, kind, user_id, id_token_sealed, keycloak_session, created_at, last_seen_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
+		hash, sess.Kind, userID, sealed, sess.KeycloakSession, now, sess.ExpiresAt.Unix())
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -100,8 +103,8 @@ func (s *Store) DeleteSession(ctx context.Context, hash []byte) (Session, error)
 		userID sql.NullInt64
 		sealed []byte
 	)
-	err := s.db.QueryRowContext(ctx, `DELETE FROM sessions WHERE hash = $1 RETURNING kind, user_id, id_token_sealed`, hash).
-		Scan(&sess.Kind, &userID, &sealed)
+	err := s.db.QueryRowContext(ctx, `DELETE FROM sessions WHERE hash = $1 RETURNING kind, user_id, id_token_sealed, keycloak_session`, hash).
+		Scan(&sess.Kind, &userID, &sealed, &sess.KeycloakSession)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNotFound
 	}
@@ -117,18 +120,19 @@ func (s *Store) DeleteSession(ctx context.Context, hash []byte) (Session, error)
 
 // LoginState is a browser sign-in in flight.
 type LoginState struct {
-	Nonce     string
-	Verifier  auth.Secret // PKCE code verifier
-	ReturnTo  string
-	ExpiresAt time.Time
+	Nonce      string
+	Verifier   auth.Secret // PKCE code verifier
+	ReturnTo   string
+	CLIRequest string // the terminal client's pending authorization request, if this sign-in is for it
+	ExpiresAt  time.Time
 }
 
 const purposeVerifier = "login_state.verifier"
 
 // SaveLoginState stores a sign-in in flight under the hash of its state value.
 func (s *Store) SaveLoginState(ctx context.Context, stateHash []byte, l LoginState) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO login_states (state_hash, nonce, verifier_sealed, return_to, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		stateHash, l.Nonce, s.sealer.Seal([]byte(l.Verifier.Reveal()), purposeVerifier), l.ReturnTo, l.ExpiresAt.Unix())
+	_, err := s.db.ExecContext(ctx, `INSERT INTO login_states (state_hash, nonce, verifier_sealed, return_to, cli_request, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		stateHash, l.Nonce, s.sealer.Seal([]byte(l.Verifier.Reveal()), purposeVerifier), l.ReturnTo, l.CLIRequest, l.ExpiresAt.Unix())
 	if err != nil {
 		return fmt.Errorf("save login state: %w", err)
 	}
@@ -143,8 +147,8 @@ func (s *Store) TakeLoginState(ctx context.Context, stateHash []byte) (LoginStat
 		sealed  []byte
 		expires int64
 	)
-	err := s.db.QueryRowContext(ctx, `DELETE FROM login_states WHERE state_hash = $1 RETURNING nonce, verifier_sealed, return_to, expires_at`, stateHash).
-		Scan(&l.Nonce, &sealed, &l.ReturnTo, &expires)
+	err := s.db.QueryRowContext(ctx, `DELETE FROM login_states WHERE state_hash = $1 RETURNING nonce, verifier_sealed, return_to, cli_request, expires_at`, stateHash).
+		Scan(&l.Nonce, &sealed, &l.ReturnTo, &l.CLIRequest, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return LoginState{}, ErrNotFound
 	}
@@ -163,10 +167,14 @@ func (s *Store) TakeLoginState(ctx context.Context, stateHash []byte) (LoginStat
 	return l, nil
 }
 
-// DeleteExpired removes expired sessions and login states.
+// DeleteExpired removes expired sessions, login states and CLI tokens.
 func (s *Store) DeleteExpired(ctx context.Context) error {
 	now := s.now().Unix()
-	for _, q := range []string{`DELETE FROM sessions WHERE expires_at <= $1`, `DELETE FROM login_states WHERE expires_at <= $1`} {
+	for _, q := range []string{
+		`DELETE FROM sessions WHERE expires_at <= $1`,
+		`DELETE FROM login_states WHERE expires_at <= $1`,
+		`DELETE FROM cli_tokens WHERE expires_at <= $1`,
+	} {
 		if _, err := s.db.ExecContext(ctx, q, now); err != nil {
 			return fmt.Errorf("delete expired rows: %w", err)
 		}

@@ -201,6 +201,11 @@ func migrationRows(t *testing.T, db *sql.DB) []migrationRow {
 }
 
 func TestOpenSQLiteMigrates(t *testing.T) {
+	files, err := filepath.Glob("migrations/sqlite/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migration files: %v", err)
+	}
+	latest := len(files) // migrations are numbered 1, 2, … without gaps
 	path := filepath.Join(t.TempDir(), "latchkey.db")
 	sealer := newSealer(t)
 	clock := newClock()
@@ -210,8 +215,8 @@ func TestOpenSQLiteMigrates(t *testing.T) {
 		t.Fatalf("first OpenSQLite: %v", err)
 	}
 	v, err := first.SchemaVersion(t.Context())
-	if err != nil || v != 1 {
-		t.Errorf("fresh SchemaVersion = %d, %v; want 1, nil", v, err)
+	if err != nil || v != latest {
+		t.Errorf("fresh SchemaVersion = %d, %v; want %d, nil", v, err, latest)
 	}
 	if err := first.Ping(t.Context()); err != nil {
 		t.Errorf("Ping: %v", err)
@@ -227,12 +232,15 @@ func TestOpenSQLiteMigrates(t *testing.T) {
 	clock.Advance(time.Hour)
 	second := openStore(t, path, sealer, clock)
 	v, err = second.SchemaVersion(t.Context())
-	if err != nil || v != 1 {
-		t.Errorf("reopened SchemaVersion = %d, %v; want 1, nil", v, err)
+	if err != nil || v != latest {
+		t.Errorf("reopened SchemaVersion = %d, %v; want %d, nil", v, err, latest)
 	}
-	// Nothing applied twice: one row, still stamped with the first open's time,
-	// and the data written before survives.
-	want := []migrationRow{{Version: 1, AppliedAt: t0.Unix()}}
+	// Nothing applied twice: one row each, still stamped with the first
+	// open's time, and the data written before survives.
+	var want []migrationRow
+	for i := range latest {
+		want = append(want, migrationRow{Version: i + 1, AppliedAt: t0.Unix()})
+	}
 	if diff := cmp.Diff(want, migrationRows(t, openRaw(t, path))); diff != "" {
 		t.Errorf("schema_migrations (-want +got):\n%s", diff)
 	}

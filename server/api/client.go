@@ -65,6 +65,14 @@ func (c *Client) SetMyTeam(ctx context.Context, token auth.Secret, team string) 
 	return me, err
 }
 
+// RotateMyKey replaces the caller's plugin key (CLI token only) and returns
+// the account with the new key.
+func (c *Client) RotateMyKey(ctx context.Context, token auth.Secret) (Me, error) {
+	var me Me
+	err := c.do(ctx, http.MethodPost, "/api/v1/me/plugin-key", token, nil, &me)
+	return me, err
+}
+
 // AuthSettings reads the Keycloak settings (admin token).
 func (c *Client) AuthSettings(ctx context.Context, admin auth.Secret) (AuthSettings, error) {
 	var s AuthSettings
