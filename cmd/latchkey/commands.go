@@ -23,6 +23,11 @@ func newRootCommand(env map[string]string, stdin io.Reader, stdout, stderr io.Wr
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	var client clientOptions
+	root.PersistentFlags().StringVar(&client.server, "server", defaultServer, "latchkey server URL (env LATCHKEY_SERVER)")
+	root.PersistentFlags().StringVar(&client.storage, "storage", "auto", "where secrets are kept: auto, keyring or file (env LATCHKEY_STORAGE)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return applyEnv(cmd.Flags(), env) }
+	addClientCommands(root, &client, env)
 	root.AddCommand(newServeCommand(env), newVersionCommand())
 	return root
 }

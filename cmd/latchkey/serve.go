@@ -49,9 +49,6 @@ Keycloak client secret from LATCHKEY_KEYCLOAK_CLIENT_SECRET or
 key file in the data directory.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := applyEnv(cmd.Flags(), env); err != nil {
-				return err
-			}
 			return serve(cmd.Context(), o, env, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
