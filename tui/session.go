@@ -52,7 +52,10 @@ type Session struct {
 	// LockFile serialises refreshes across processes: refresh tokens work
 	// once, and a second use revokes the sign-in.
 	LockFile string
-	Now      func() time.Time
+	// EnvAdminToken is LATCHKEY_ADMIN_TOKEN from the environment; when set
+	// it is used instead of the one remembered in Secrets.
+	EnvAdminToken auth.Secret
+	Now           func() time.Time
 }
 
 // Save stores the tokens of a fresh sign-in.
@@ -208,8 +211,12 @@ func (s *Session) forgetTokens(ctx context.Context) {
 	}
 }
 
-// AdminToken is the admin token remembered for this server.
+// AdminToken is the admin token for this server: from the environment, or
+// the one remembered in Secrets.
 func (s *Session) AdminToken(ctx context.Context) (auth.Secret, error) {
+	if s.EnvAdminToken.IsSet() {
+		return s.EnvAdminToken, nil
+	}
 	return s.Secrets.Get(ctx, s.Server, credentials.ItemAdminToken)
 }
 

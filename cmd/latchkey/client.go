@@ -89,6 +89,7 @@ func openClient(ctx context.Context, o clientOptions, env map[string]string, std
 		session: &tui.Session{
 			Server: base, Secrets: secrets, OAuth: auth.NewCLI(base, hc), API: api.NewClient(base, hc),
 			Config: cfg, LockFile: filepath.Join(stateDir, "refresh.lock"), Now: time.Now,
+			EnvAdminToken: auth.Secret(env["LATCHKEY_ADMIN_TOKEN"]),
 		},
 	}, nil
 }

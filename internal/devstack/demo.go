@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -16,6 +17,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/latchkeyhq/latchkey/internal/keycloaktest"
 )
 
@@ -24,6 +27,7 @@ const demoRealm = "testdata/keycloak/demo-realm.json"
 type demoConfig struct {
 	listen      string
 	keycloakLog bool
+	noTUI       bool
 }
 
 func parseDemoArgs(args []string) (demoConfig, error) {
@@ -32,6 +36,7 @@ func parseDemoArgs(args []string) (demoConfig, error) {
 	fs.SetOutput(io.Discard) // the error returned below says it all, once
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8008", "address for latchkey serve")
 	fs.BoolVar(&cfg.keycloakLog, "keycloak-log", false, "copy Keycloak's output to stderr")
+	fs.BoolVar(&cfg.noTUI, "no-tui", false, "do not open the terminal client")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return cfg, errUsage
 	} else if err != nil {
@@ -44,9 +49,9 @@ func parseDemoArgs(args []string) (demoConfig, error) {
 }
 
 // runDemo runs Keycloak with the demo realm and a freshly built latchkey server wired to it, prints
-// how to use them, and keeps both running until ctx ends (Ctrl-C), then stops latchkey first so it
-// never talks to a Keycloak that is gone.
-func runDemo(ctx context.Context, cfg demoConfig, stdout, stderr io.Writer) (err error) {
+// how to use them, opens the terminal client on a terminal, and keeps both running until ctx ends
+// (Ctrl-C), then stops latchkey first so it never talks to a Keycloak that is gone.
+func runDemo(ctx context.Context, cfg demoConfig, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	root, err := keycloaktest.RepoRoot()
 	if err != nil {
 		return err
@@ -70,10 +75,17 @@ func runDemo(ctx context.Context, cfg demoConfig, stdout, stderr io.Writer) (err
 		return err
 	}
 	token := rand.Text()
+	// The server logs to a file: the terminal belongs to the TUI.
+	logPath := filepath.Join(root, ".demo", "serve.log")
+	serveLog, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open the server log: %w", err)
+	}
+	defer serveLog.Close()
 	srv, err := startLatchkey(bin, serveArgs(cfg.listen, filepath.Join(root, ".demo", "data"), kc.URL, realm), []string{
 		"LATCHKEY_ADMIN_TOKEN=" + token,
 		"LATCHKEY_KEYCLOAK_CLIENT_SECRET=" + realm.ClientSecret,
-	}, stderr)
+	}, serveLog)
 	if err != nil {
 		return err
 	}
@@ -82,6 +94,13 @@ func runDemo(ctx context.Context, cfg demoConfig, stdout, stderr io.Writer) (err
 		return err
 	}
 	printDemo(stdout, "http://"+cfg.listen, token, kc, realm)
+	fmt.Fprintf(stdout, "latchkey serve logs to %s.\n", logPath)
+	if !cfg.noTUI && isTerminal(stdin) && isTerminal(stdout) {
+		if err := runClient(ctx, bin, root, "http://"+cfg.listen, token, stdin, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "terminal client:", err)
+		}
+		fmt.Fprintf(stdout, "\nThe terminal client closed; open it again with\n\n    %s\n\nlatchkey and Keycloak keep running. Ctrl-C stops them.\n", clientCommand(bin, root, "http://"+cfg.listen))
+	}
 	select {
 	case <-ctx.Done():
 		fmt.Fprintln(stderr, "stopping latchkey, then keycloak")
@@ -89,6 +108,49 @@ func runDemo(ctx context.Context, cfg demoConfig, stdout, stderr io.Writer) (err
 	case <-srv.exited:
 		return fmt.Errorf("latchkey serve exited: %v", srv.err)
 	}
+}
+
+// clientEnv keeps the demo client's config and state under .demo, and
+// hands it the admin token so the wizard and Users screen work at once.
+func clientEnv(root, token string) []string {
+	return []string{
+		"XDG_CONFIG_HOME=" + filepath.Join(root, ".demo", "client", "config"),
+		"XDG_STATE_HOME=" + filepath.Join(root, ".demo", "client", "state"),
+		"LATCHKEY_ADMIN_TOKEN=" + token,
+	}
+}
+
+func clientCommand(bin, root, server string) string {
+	return fmt.Sprintf("XDG_CONFIG_HOME=%s XDG_STATE_HOME=%s %s --server %s",
+		filepath.Join(root, ".demo", "client", "config"), filepath.Join(root, ".demo", "client", "state"), bin, server)
+}
+
+// runClient waits for Enter (so the printed credentials can be read first)
+// and then runs the terminal client's home screen on this terminal.
+func runClient(ctx context.Context, bin, root, server, token string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fmt.Fprintln(stdout, "\nPress Enter to open the terminal client (Ctrl-C stops everything).")
+	line := make(chan error, 1)
+	go func() {
+		_, err := bufio.NewReader(stdin).ReadString('\n')
+		line <- err
+	}()
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-line:
+		if err != nil {
+			return err
+		}
+	}
+	cmd := exec.CommandContext(ctx, bin, "--server", server)
+	cmd.Env = append(os.Environ(), clientEnv(root, token)...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	return cmd.Run()
+}
+
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
 }
 
 func serveArgs(listen, dataDir, keycloakURL string, realm keycloaktest.Realm) []string {

@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err != nil {
 			return err
 		}
-		return runDemo(ctx, cfg, stdout, stderr)
+		return runDemo(ctx, cfg, stdin, stdout, stderr)
 	default:
 		return errUsage
 	}
