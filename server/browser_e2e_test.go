@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/latchkeyhq/latchkey/auth"
+	"github.com/latchkeyhq/latchkey/internal/chromiumtest"
 	"github.com/latchkeyhq/latchkey/internal/keycloaktest"
 )
 
@@ -56,44 +56,17 @@ type chrome struct {
 	dir string // where screenshots go
 }
 
-// newChrome starts chromium with a fresh profile. A missing chromium fails
-// the test: CI treats a missing real component as a failure, never a skip.
+// newChrome starts chromium with a fresh profile, and the page probe in
+// every document.
 func newChrome(t *testing.T) *chrome {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("the real-browser tests need Debian's chromium (apt-get install chromium): %v", err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(wideWidth, wideHeight),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	ctx := chromiumtest.New(t, wideWidth, wideHeight)
 	c := &chrome{t: t, ctx: ctx, dir: filepath.Join(filepath.Dir(keycloaktest.RepoFile(t, "go.mod")), "artifacts", "screenshots")}
 	t.Cleanup(func() {
 		if t.Failed() {
 			c.saveShot("FAILED-"+strings.ReplaceAll(t.Name(), "/", "-"), false)
 		}
-		done, stop := context.WithTimeout(ctx, 10*time.Second)
-		defer stop()
-		if err := chromedp.Cancel(done); err != nil {
-			t.Logf("close chromium: %v", err)
-		}
-		cancel()
-		cancelAlloc()
 	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium %s: %v", path, err)
-	}
 	if _, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: pageProbe}); err != nil {
 		t.Fatalf("install the page probe: %v", err)
 	}
@@ -104,8 +77,6 @@ func newChrome(t *testing.T) *chrome {
 	return c
 }
 
-// step is a context for one action, so a page that never comes fails the
-// test instead of hanging it.
 func (c *chrome) step() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.ctx, stepTimeout)
 }
