@@ -268,10 +268,13 @@ func closedPort(t *testing.T) string {
 	return addr
 }
 
-func findingStatus(findings []auth.Finding) map[string]auth.Status {
+// problems are the checks that failed or warned, by ID.
+func problems(findings []auth.Finding) map[string]auth.Status {
 	out := map[string]auth.Status{}
 	for _, f := range findings {
-		out[f.ID] = f.Status
+		if f.Status == auth.StatusFail || f.Status == auth.StatusWarn {
+			out[f.ID] = f.Status
+		}
 	}
 	return out
 }

@@ -64,8 +64,9 @@ func TestPagesRender(t *testing.T) {
 		{pageError, errorView{layout: lay, Status: 400, Heading: "Expired", Message: "Start again", Back: "/latchkey/login/keycloak", BackText: "Sign in again", Reference: "abc123"}, []string{"Expired", "Start again", `href="/latchkey/login/keycloak"`, "abc123"}},
 		{pageAdminLogin, adminLoginView{layout: lay, Error: "Wrong token"}, []string{"Administrator login", `type="password"`, "Wrong token", `aria-invalid="true"`}},
 		{pageAuthSettings, authSettingsView{layout: admin, Enabled: true, URL: "https://sso", Realm: "acme", ClientID: "lk", SecretSet: true, FieldErrors: map[string]string{"realm": "bad realm"},
-			Findings: []auth.Finding{{ID: "discovery", Title: "Realm discovery", Status: auth.StatusFail, Tried: "GET x", Answer: "404 Not Found", Fix: "Check the realm"}}, RedirectURI: "https://ai.example.com/latchkey/*"},
-			[]string{">Auth<", ">Keycloak<", "Use Keycloak", "checked", "Server Url", `value="https://sso"`, "Realm Name", "Client ID", "Client Secret Key", "set: leave empty to keep it", "Save Settings", "Settings", "Users", "bad realm", "Realm discovery", "404 Not Found", "Check the realm", "https://ai.example.com/latchkey/*"}},
+			Problems: []auth.Finding{{ID: "realm", Title: "Realm exists", Status: auth.StatusFail, Tried: "GET x", Answer: "404 Not Found", Problem: "No realm", Fix: "Check the realm"}},
+			Passed:   []auth.Finding{{ID: "dns", Title: "Host name resolves", Status: auth.StatusOK}}, CanForce: true, RedirectURI: "https://ai.example.com/latchkey/*"},
+			[]string{">Auth<", ">Keycloak<", "Use Keycloak", "checked", "Server Url", `value="https://sso"`, "Realm Name", "Client ID", "Client Secret Key", "set: leave empty to keep it", "Save Settings", "Settings", "Users", "bad realm", "Realm exists", "No realm", "404 Not Found", "Check the realm", "1 other checks passed", "Host name resolves", "Save anyway", "https://ai.example.com/latchkey/*"}},
 		{pageUsers, usersView{layout: admin, Total: 1, Page: 1, Pages: 1, Users: []api.User{{ID: "u-1", Account: "ann@example.com", Username: "ann", Team: "ml", SignedIn: true, LastLoginAt: &when, KeyActive: true, Enabled: true}}},
 			[]string{"Account", "Team", "ann@example.com", "ml", "2026-12-01 09:30", "active", `action="/latchkey/admin/users/u-1/team"`, "Rotate key", "Revoke key", "1 user in Keycloak"}},
 	}

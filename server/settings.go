@@ -15,6 +15,9 @@ type settingsChange struct {
 	Enabled              bool
 	URL, Realm, ClientID string
 	ClientSecret         *auth.Secret
+	// SaveAnyway stores the settings even when checks fail: an explicit
+	// choice of an administrator who knows Keycloak will be fixed later.
+	SaveAnyway bool
 }
 
 // errChecksFailed means the live checks refused new settings; the report
@@ -22,7 +25,8 @@ type settingsChange struct {
 var errChecksFailed = errors.New("keycloak settings failed the live checks")
 
 // saveSettings validates a change live against Keycloak and saves it only
-// when every check passed, so a mistake never replaces settings that work.
+// when no check failed (or the administrator said save anyway), so a
+// mistake never silently replaces settings that work.
 func (s *Server) saveSettings(ctx context.Context, c settingsChange) (auth.Settings, auth.Report, error) {
 	current, err := s.store.KeycloakSettings(ctx)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -41,9 +45,9 @@ func (s *Server) saveSettings(ctx context.Context, c settingsChange) (auth.Setti
 		conn   *auth.Keycloak
 	)
 	if next.Enabled {
-		report, conn = auth.Check(ctx, s.cfg.Keycloak, next, auth.CallbackURL(s.cfg.PublicURL))
+		report, conn = s.diagnose(ctx, next)
 		s.logFindings(report)
-		if conn == nil {
+		if conn == nil && !c.SaveAnyway {
 			return next, report, errChecksFailed
 		}
 	}
@@ -53,7 +57,7 @@ func (s *Server) saveSettings(ctx context.Context, c settingsChange) (auth.Setti
 	if conn != nil {
 		s.keycloak.put(conn)
 	}
-	s.log.Info("keycloak settings saved", "enabled", next.Enabled, "url", next.URL, "realm", next.Realm, "client_id", next.ClientID)
+	s.log.Info("keycloak settings saved", "enabled", next.Enabled, "url", next.URL, "realm", next.Realm, "client_id", next.ClientID, "checks", report.Status())
 	return next, report, nil
 }
 
@@ -69,6 +73,11 @@ func (s *Server) ApplyPreset(ctx context.Context, preset auth.Settings) error {
 	return err
 }
 
+// diagnose runs every live check of settings from this server.
+func (s *Server) diagnose(ctx context.Context, settings auth.Settings) (auth.Report, *auth.Keycloak) {
+	return auth.Diagnose(ctx, s.cfg.Keycloak, auth.Target{Settings: settings, PublicURL: s.cfg.PublicURL, Now: s.now})
+}
+
 // logFindings records each live check, so the log shows why settings were
 // or were not saved.
 func (s *Server) logFindings(r auth.Report) {
@@ -81,9 +90,11 @@ func (s *Server) logFindings(r auth.Report) {
 		case auth.StatusOK:
 			s.log.Info("keycloak check", attrs...)
 		case auth.StatusWarn:
-			s.log.Warn("keycloak check", attrs...)
+			s.log.Warn("keycloak check", append(attrs, "problem", f.Problem, "fix", f.Fix)...)
+		case auth.StatusSkipped:
+			s.log.Info("keycloak check", attrs...)
 		default:
-			s.log.Error("keycloak check", append(attrs, "fix", f.Fix)...)
+			s.log.Error("keycloak check", append(attrs, "problem", f.Problem, "fix", f.Fix)...)
 		}
 	}
 }
@@ -95,7 +106,9 @@ type authSettingsView struct {
 	SecretSet            bool
 	SecretTyped          bool // a secret was typed but not saved
 	FieldErrors          map[string]string
-	Findings             []auth.Finding
+	Problems             []auth.Finding // failed and warned checks, shown first
+	Passed               []auth.Finding // the other checks, folded away
+	CanForce             bool           // checks failed: offer "Save anyway"
 	Saved                bool
 	Problem              string
 	RedirectURI          string // what to register in Keycloak for this server
@@ -131,26 +144,43 @@ func (s *Server) authSettingsSave(w http.ResponseWriter, r *http.Request) {
 	change := settingsChange{
 		Enabled: r.PostFormValue("enabled") == "on", URL: r.PostFormValue("url"),
 		Realm: r.PostFormValue("realm"), ClientID: r.PostFormValue("client_id"), ClientSecret: &secret,
+		SaveAnyway: r.PostFormValue("save_anyway") == "1",
 	}
 	_, report, err := s.saveSettings(r.Context(), change)
-	if err == nil {
+	if err == nil && report.Status() == auth.StatusOK {
 		http.Redirect(w, r, s.cfg.PublicURL.Path+"/admin/settings/auth?saved=1", http.StatusSeeOther)
 		return
 	}
 	v := s.authView()
-	v.Enabled, v.URL, v.Realm, v.ClientID, v.Findings = change.Enabled, change.URL, change.Realm, change.ClientID, report.Findings
+	v.Enabled, v.URL, v.Realm, v.ClientID = change.Enabled, change.URL, change.Realm, change.ClientID
+	v.setFindings(report)
 	current, _ := s.store.KeycloakSettings(r.Context())
-	v.SecretSet, v.SecretTyped = current.ClientSecret.IsSet(), secret.IsSet()
+	v.SecretSet = current.ClientSecret.IsSet()
 	var fe *auth.FieldError
+	status := http.StatusUnprocessableEntity
 	switch {
+	case err == nil: // saved, with warnings or (save anyway) failures to show
+		status, v.Saved = http.StatusOK, true
 	case errors.As(err, &fe):
 		v.FieldErrors[fe.Field] = fe.Message
 		v.Problem = "Nothing was saved: " + fe.Message + "."
 	case errors.Is(err, errChecksFailed):
 		v.Problem = "Nothing was saved: Keycloak did not accept these settings. The previous settings stay in force."
+		v.SecretTyped, v.CanForce = secret.IsSet(), true
 	default:
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusUnprocessableEntity, pageAuthSettings, v)
+	s.render(w, status, pageAuthSettings, v)
+}
+
+// setFindings splits a report into the problems, shown first, and the rest.
+func (v *authSettingsView) setFindings(r auth.Report) {
+	for _, f := range r.Findings {
+		if f.Status == auth.StatusFail || f.Status == auth.StatusWarn {
+			v.Problems = append(v.Problems, f)
+		} else {
+			v.Passed = append(v.Passed, f)
+		}
+	}
 }

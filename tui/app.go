@@ -129,8 +129,9 @@ func (m Model) initScreen() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.BackgroundColorMsg:
+		// The screen sees it too: huh forms pick their colours from it.
 		m.styles = newStyles(msg.IsDark())
-		return m, nil
+		return m.updateScreen(msg)
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)

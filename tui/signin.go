@@ -42,6 +42,9 @@ func BeginSignIn(deps Deps) (*SignIn, error) {
 // URL is where the browser must go; it is always shown.
 func (s *SignIn) URL() string { return s.url }
 
+// RedirectURI is the loopback address the browser comes back to.
+func (s *SignIn) RedirectURI() string { return s.receiver.RedirectURI() }
+
 // Wait blocks until the browser comes back (or ctx ends), then redeems the
 // code and returns the account.
 func (s *SignIn) Wait(ctx context.Context) (api.Me, error) {
