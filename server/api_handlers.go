@@ -106,7 +106,7 @@ func (s *Server) apiSaveAuthSettings(w http.ResponseWriter, r *http.Request) {
 		s.failJSON(w, r, err)
 		return
 	}
-	change := settingsChange{Enabled: in.Enabled, URL: in.URL, Realm: in.Realm, ClientID: in.ClientID}
+	change := settingsChange{Enabled: in.Enabled, URL: in.URL, Realm: in.Realm, ClientID: in.ClientID, SaveAnyway: in.SaveAnyway}
 	if in.ClientSecret != nil {
 		secret := auth.Secret(*in.ClientSecret)
 		change.ClientSecret = &secret
@@ -124,6 +124,30 @@ func (s *Server) apiSaveAuthSettings(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, api.AuthSettingsSaved{Settings: settingsView(saved), Findings: nonNilFindings(report.Findings)})
 	}
+}
+
+// apiCheckAuthSettings runs the live checks from this server without saving:
+// of the stored settings, or of the settings in the body (an omitted secret
+// means the stored one).
+func (s *Server) apiCheckAuthSettings(w http.ResponseWriter, r *http.Request) {
+	settings, err := s.store.KeycloakSettings(r.Context())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.failJSON(w, r, err)
+		return
+	}
+	if r.ContentLength != 0 {
+		var in api.AuthSettingsUpdate
+		if err := decodeJSON(r, &in); err != nil {
+			s.failJSON(w, r, err)
+			return
+		}
+		settings = auth.Settings{Enabled: true, URL: in.URL, Realm: in.Realm, ClientID: in.ClientID, ClientSecret: settings.ClientSecret}
+		if in.ClientSecret != nil && *in.ClientSecret != "" {
+			settings.ClientSecret = auth.Secret(*in.ClientSecret)
+		}
+	}
+	report, _ := s.diagnose(r.Context(), settings)
+	writeJSON(w, http.StatusOK, api.CheckReport{Status: report.Status(), Findings: nonNilFindings(report.Findings)})
 }
 
 func nonNilFindings(f []auth.Finding) []auth.Finding {

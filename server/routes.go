@@ -50,6 +50,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/me/plugin-key", s.userAPI(s.apiRotateMyKey))
 	mux.Handle("GET /api/v1/admin/settings/auth", s.adminAPI(s.apiAuthSettings))
 	mux.Handle("PUT /api/v1/admin/settings/auth", s.adminAPI(s.apiSaveAuthSettings))
+	mux.Handle("POST /api/v1/admin/settings/auth/check", s.adminAPI(s.apiCheckAuthSettings))
 	mux.Handle("GET /api/v1/admin/users", s.adminAPI(s.apiUsers))
 	mux.Handle("PUT /api/v1/admin/users/{id}/team", s.adminAPI(s.apiSetUserTeam))
 	mux.Handle("POST /api/v1/admin/users/{id}/plugin-key", s.adminAPI(s.apiRotateUserKey))

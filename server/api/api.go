@@ -46,6 +46,15 @@ type AuthSettingsUpdate struct {
 	Realm        string  `json:"realm"`
 	ClientID     string  `json:"client_id"`
 	ClientSecret *string `json:"client_secret,omitempty"`
+	// SaveAnyway saves even when checks fail (the answer still lists them).
+	SaveAnyway bool `json:"save_anyway,omitempty"`
+}
+
+// CheckReport answers POST /api/v1/admin/settings/auth/check: every live
+// check of the settings, run from the server, and their overall status.
+type CheckReport struct {
+	Status   auth.Status    `json:"status"` // ok, warn or fail
+	Findings []auth.Finding `json:"findings"`
 }
 
 // AuthSettingsSaved answers a successful PUT: the settings now in force and

@@ -88,6 +88,19 @@ func (c *Client) UpdateAuthSettings(ctx context.Context, admin auth.Secret, u Au
 	return saved, err
 }
 
+// CheckAuthSettings runs the live checks at the server without saving
+// anything: of the stored settings when u is nil, else of u (an omitted
+// secret means the stored one).
+func (c *Client) CheckAuthSettings(ctx context.Context, admin auth.Secret, u *AuthSettingsUpdate) (CheckReport, error) {
+	var report CheckReport
+	var body any
+	if u != nil {
+		body = u
+	}
+	err := c.do(ctx, http.MethodPost, "/api/v1/admin/settings/auth/check", admin, body, &report)
+	return report, err
+}
+
 // Users lists one page of realm users (admin token).
 func (c *Client) Users(ctx context.Context, admin auth.Secret, search string, first, max int) (UserPage, error) {
 	q := url.Values{"first": {strconv.Itoa(first)}, "max": {strconv.Itoa(max)}}
