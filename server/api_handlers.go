@@ -87,8 +87,9 @@ func (s *Server) apiRotateMyKey(w http.ResponseWriter, r *http.Request, c caller
 	s.writeMe(w, r, c)
 }
 
-func settingsView(k auth.Settings) api.AuthSettings {
-	return api.AuthSettings{Enabled: k.Enabled, URL: k.URL, Realm: k.Realm, ClientID: k.ClientID, ClientSecretSet: k.ClientSecret.IsSet()}
+func (s *Server) settingsView(k auth.Settings) api.AuthSettings {
+	return api.AuthSettings{Enabled: k.Enabled, URL: k.URL, Realm: k.Realm, ClientID: k.ClientID, ClientSecretSet: k.ClientSecret.IsSet(),
+		PublicURL: s.cfg.PublicURL.String()}
 }
 
 func (s *Server) apiAuthSettings(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +98,7 @@ func (s *Server) apiAuthSettings(w http.ResponseWriter, r *http.Request) {
 		s.failJSON(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, settingsView(k))
+	writeJSON(w, http.StatusOK, s.settingsView(k))
 }
 
 func (s *Server) apiSaveAuthSettings(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +123,7 @@ func (s *Server) apiSaveAuthSettings(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.failJSON(w, r, err)
 	default:
-		writeJSON(w, http.StatusOK, api.AuthSettingsSaved{Settings: settingsView(saved), Findings: nonNilFindings(report.Findings)})
+		writeJSON(w, http.StatusOK, api.AuthSettingsSaved{Settings: s.settingsView(saved), Findings: nonNilFindings(report.Findings)})
 	}
 }
 

@@ -47,7 +47,7 @@ func TestSaveSettingsChecksKeycloakLive(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := api.AuthSettings{Enabled: true, URL: good.URL, Realm: good.Realm, ClientID: good.ClientID, ClientSecretSet: true}
+			want := api.AuthSettings{Enabled: true, URL: good.URL, Realm: good.Realm, ClientID: good.ClientID, ClientSecretSet: true, PublicURL: e.URL}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("the previous settings did not stay in force (-want +got):\n%s", diff)
 			}

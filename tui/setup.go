@@ -106,23 +106,23 @@ func (v *setupValues) field(step setupStep) *string {
 }
 
 type setupKeys struct {
-	Next, Back, Edit, Retry, Scroll, Cancel, Yes, No, Quit key.Binding
-	confirming                                             bool
-	width                                                  int
+	Next, Back, Edit, Retry, Force, Scroll, Cancel, Yes, No, Quit key.Binding
+	confirming                                                    bool
+	width                                                         int
 }
 
 func (k setupKeys) ShortHelp() []key.Binding {
 	if k.confirming {
 		return []key.Binding{k.Yes, k.No}
 	}
-	return fitHelp(k.width, k.Next, k.Back, k.Edit, k.Retry, k.Cancel, k.Scroll)
+	return fitHelp(k.width, k.Next, k.Back, k.Edit, k.Retry, k.Force, k.Cancel, k.Scroll)
 }
 
 func (k setupKeys) FullHelp() [][]key.Binding {
 	if k.confirming {
 		return [][]key.Binding{{k.Yes, k.No}}
 	}
-	return [][]key.Binding{{k.Next, k.Back, k.Edit, k.Retry}, {k.Scroll, k.Cancel, k.Quit, globalKeys.Help}}
+	return [][]key.Binding{{k.Next, k.Back, k.Edit, k.Retry, k.Force}, {k.Scroll, k.Cancel, k.Quit, globalKeys.Help}}
 }
 
 func newSetupKeys() setupKeys {
@@ -131,6 +131,7 @@ func newSetupKeys() setupKeys {
 		Back:   key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "back")),
 		Edit:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
 		Retry:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
+		Force:  key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "save anyway")),
 		Scroll: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑/↓", "scroll")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		Yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, cancel setup")),
@@ -191,7 +192,7 @@ func (m setupModel) Typing() bool {
 func (m setupModel) Keys() help.KeyMap {
 	k := m.keys
 	k.confirming, k.width = m.confirmCancel, max(m.width, 40)
-	next, back, edit, retry, scroll := "", false, false, false, false
+	next, back, edit, retry, force, scroll := "", false, false, false, false, false
 	switch m.step {
 	case stepServer:
 		if m.healthOK {
@@ -209,6 +210,7 @@ func (m setupModel) Keys() help.KeyMap {
 	case stepSave:
 		if m.busy == "" {
 			back, edit, retry, scroll = true, m.lastFailure != "" || m.saveErr != "", true, true
+			force = m.lastFailure != "" && len(m.findings) > 0
 		}
 	case stepDone:
 		next, scroll = "finish", true
@@ -219,6 +221,7 @@ func (m setupModel) Keys() help.KeyMap {
 	k.Back.SetEnabled(back)
 	k.Edit.SetEnabled(edit)
 	k.Retry.SetEnabled(retry)
+	k.Force.SetEnabled(force)
 	k.Scroll.SetEnabled(scroll && m.maxScroll() > 0)
 	return k
 }
@@ -303,14 +306,16 @@ func (m setupModel) updateKey(k tea.KeyPressMsg) (setupModel, tea.Cmd) {
 	case stepReview:
 		switch {
 		case key.Matches(k, m.keys.Next):
-			return m.save()
+			return m.save(false)
 		case key.Matches(k, m.keys.Back):
 			return m.goTo(stepSecret)
 		}
 	case stepSave:
 		switch {
 		case key.Matches(k, m.keys.Retry):
-			return m.save()
+			return m.save(false)
+		case key.Matches(k, m.keys.Force) && m.lastFailure != "" && len(m.findings) > 0:
+			return m.save(true)
 		case key.Matches(k, m.keys.Back):
 			return m.goTo(stepReview)
 		case key.Matches(k, m.keys.Edit):
@@ -583,13 +588,15 @@ func (m setupModel) settings() auth.Settings {
 		ClientID: strings.TrimSpace(m.vals.clientID), ClientSecret: auth.Secret(m.vals.secret)}
 }
 
-func (m setupModel) save() (setupModel, tea.Cmd) {
+// save sends the settings; anyway saves them although checks fail, which
+// only an explicit key press asks for.
+func (m setupModel) save(anyway bool) (setupModel, tea.Cmd) {
 	s, err := m.settings().Normalize()
 	var fe *auth.FieldError
 	if errors.As(err, &fe) && fe.Field == "url" {
 		s = m.settings() // the server says what is wrong with it
 	}
-	u := api.AuthSettingsUpdate{Enabled: true, URL: s.URL, Realm: s.Realm, ClientID: s.ClientID}
+	u := api.AuthSettingsUpdate{Enabled: true, URL: s.URL, Realm: s.Realm, ClientID: s.ClientID, SaveAnyway: anyway}
 	if m.vals.secret != "" {
 		secret := m.vals.secret
 		u.ClientSecret = &secret
@@ -809,10 +816,10 @@ func (m setupModel) progress(s styles, w int) []string {
 	return []string{wrap(wrapFields(fields, w), w), ""}
 }
 
-// publicURL is the server's URL as this client reaches it: the best
-// guess of the public URL that Keycloak must send people back to.
+// publicURL is the public URL Keycloak must send people back to: the
+// server's own, or else its URL as this client reaches it.
 func (m setupModel) publicURL() (*url.URL, error) {
-	return auth.ParsePublicURL(m.deps.Session.Server)
+	return auth.ParsePublicURL(cmp.Or(m.current.PublicURL, m.deps.Session.Server))
 }
 
 func (m setupModel) review(s styles, w int) string {
@@ -841,7 +848,10 @@ func (m setupModel) review(s styles, w int) string {
 		{"Root URL, Home URL", "empty"},
 		{"Service accounts roles", "realm-management → view-users"},
 	})...)
-	note := "The URLs are for " + m.deps.Session.Server + ", this server as the terminal reaches it; if people reach it under another public URL (--public-url), register that one."
+	note := "The URLs are for the server's public URL " + m.current.PublicURL + "."
+	if m.current.PublicURL == "" {
+		note = "The URLs are for " + m.deps.Session.Server + ", this server as the terminal reaches it; if people reach it under another public URL (--public-url), register that one."
+	}
 	if perr != nil {
 		note = "The server URL " + m.deps.Session.Server + " is not usable as a public URL: " + perr.Error()
 	}
@@ -862,13 +872,20 @@ func (m setupModel) results(s styles, w int) string {
 	}
 	lines = append(lines, findingLines(s, m.findings, w)...)
 	if len(m.findings) > 0 {
-		lines = append(lines, "", wrap(asSentence(cmp.Or(m.saveDetail, "nothing was saved"))+" Fix it in Keycloak and retry (r), or edit the fields (e).", w, s.Muted))
+		lines = append(lines, "", wrap(asSentence(cmp.Or(m.saveDetail, "nothing was saved"))+" Fix it in Keycloak and retry (r), edit the fields (e), or save anyway (!): sign-in fails until Keycloak is fixed.", w, s.Muted))
 	}
 	return strings.Join(lines, "\n")
 }
 
 func (m setupModel) done(s styles, w int) string {
-	lines := []string{s.OK.Render("Keycloak is connected."), "Developers now run:",
+	headline := s.OK.Render("Keycloak is connected.")
+	for _, f := range m.findings {
+		if f.Status == auth.StatusFail || f.Status == auth.StatusSkipped {
+			headline = s.Warn.Render("Saved anyway: sign-in fails until the problems below are fixed in Keycloak.")
+			break
+		}
+	}
+	lines := []string{headline, "Developers now run:",
 		"  " + s.Value.Render("latchkey login --server "+m.deps.Session.Server), "",
 		wrap("Their IDE plugin (Refact.ai, Enterprise account) needs the Endpoint Address "+
 			s.Value.Render(m.deps.Session.Server)+" and their plugin API key, which latchkey key prints.", w)}

@@ -99,7 +99,7 @@ func TestWizardAgainstRealServerAndKeycloak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := api.AuthSettings{Enabled: true, URL: kc.URL, Realm: realm.Name, ClientID: realm.ClientID, ClientSecretSet: true}
+	want := api.AuthSettings{Enabled: true, URL: kc.URL, Realm: realm.Name, ClientID: realm.ClientID, ClientSecretSet: true, PublicURL: serverURL}
 	if got != want {
 		t.Errorf("settings on the server %+v, want %+v", got, want)
 	}

@@ -36,6 +36,9 @@ type AuthSettings struct {
 	Realm           string `json:"realm"`
 	ClientID        string `json:"client_id"`
 	ClientSecretSet bool   `json:"client_secret_set"`
+	// PublicURL is this server's public URL: Keycloak's Valid Redirect URIs
+	// must cover PublicURL + "/*".
+	PublicURL string `json:"public_url"`
 }
 
 // AuthSettingsUpdate is the body of PUT /api/v1/admin/settings/auth. An
