@@ -80,6 +80,9 @@ type Model struct {
 	height int
 
 	account, team string // for the header
+	// background is the terminal's answer about its colours, replayed to
+	// each screen that opens later (huh forms colour themselves from it).
+	background tea.Msg
 
 	home    homeModel
 	setup   setupModel
@@ -130,7 +133,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.BackgroundColorMsg:
 		// The screen sees it too: huh forms pick their colours from it.
-		m.styles = newStyles(msg.IsDark())
+		m.styles, m.background = newStyles(msg.IsDark()), msg
 		return m.updateScreen(msg)
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -167,7 +170,11 @@ func (m Model) navigate(msg navigateMsg) (tea.Model, tea.Cmd) {
 		m.users = newUsers(m.deps)
 	}
 	size := func() tea.Msg { return tea.WindowSizeMsg{Width: m.width, Height: m.height} }
-	return m, tea.Batch(m.initScreen(), size)
+	cmds := []tea.Cmd{m.initScreen(), size}
+	if bg := m.background; bg != nil {
+		cmds = append(cmds, func() tea.Msg { return bg })
+	}
+	return m, tea.Batch(cmds...)
 }
 
 func (m Model) updateScreen(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -218,7 +225,8 @@ func (m Model) View() tea.View {
 	case screenUsers:
 		body, keys = m.users.View(m.styles, width), m.users.Keys()
 	}
-	footer := m.help.View(keys)
+	// bubbles' help may overflow a narrow terminal; never wider than it.
+	footer := lipgloss.NewStyle().MaxWidth(width).Render(m.help.View(keys))
 	header := m.header(width)
 	if m.height > 0 {
 		// Keep the footer at the bottom: pad or trim the body to fit.
