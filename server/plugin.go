@@ -10,20 +10,15 @@ import (
 	"github.com/latchkeyhq/latchkey/store"
 )
 
-var errBadKey = errors.New("invalid plugin key")
-
-// keyOwner returns the owner of the plugin key a request carries. A
-// malformed key is refused by its checksum before any database lookup.
+// keyOwner returns the owner of the plugin key a request carries, through
+// the hot path of authenticateKey: checksum, cache, rate limits, database,
+// the owner's standing in Keycloak.
 func (s *Server) keyOwner(r *http.Request) (store.User, error) {
-	key := bearer(r)
-	if err := auth.CheckPluginKey(key); err != nil {
-		return store.User{}, errBadKey
+	e, err := s.authenticateKey(r)
+	if err != nil {
+		return store.User{}, err
 	}
-	u, err := s.store.PluginKeyOwner(r.Context(), auth.HashToken(key))
-	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, errBadKey
-	}
-	return u, err
+	return e.user, nil
 }
 
 // pluginLogin is what Refact's IDE plugins call to check their key.
@@ -31,27 +26,16 @@ func (s *Server) pluginLogin(w http.ResponseWriter, r *http.Request, u store.Use
 	writeJSON(w, http.StatusOK, api.PluginLogin{Retcode: "OK", Account: u.Account(), Team: u.Team(s.cfg.DefaultTeam)})
 }
 
-func pluginRefused(w http.ResponseWriter) {
-	w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey"`)
-	writeJSON(w, http.StatusUnauthorized, api.PluginFailure{
-		Detail: "invalid or missing plugin API key", Retcode: "FAILED",
-		HumanReadableMessage: "The API key was not accepted. Copy your Plugin API Key from your latchkey profile page into the plugin settings.",
-	})
-}
-
 // keyAPI authenticates a request by its plugin key; a bad or missing key
 // gets the 401 that Refact's plugins understand.
 func (s *Server) keyAPI(next func(http.ResponseWriter, *http.Request, store.User)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.keyOwner(r)
-		switch {
-		case errors.Is(err, errBadKey):
-			pluginRefused(w)
-		case err != nil:
-			s.failJSON(w, r, err)
-		default:
-			next(w, r, u)
+		if err != nil {
+			s.refuseKey(w, r, err)
+			return
 		}
+		next(w, r, u)
 	})
 }
 
@@ -76,8 +60,12 @@ func (s *Server) userAPI(next func(http.ResponseWriter, *http.Request, caller)) 
 		} else {
 			c.user, err = s.keyOwner(r)
 		}
+		var ref *keyRefusal
 		switch {
-		case errors.Is(err, store.ErrNotFound) || errors.Is(err, errBadKey):
+		case errors.As(err, &ref) && ref.status == http.StatusTooManyRequests:
+			setRetryAfter(w, ref.retryAfter)
+			writeJSON(w, http.StatusTooManyRequests, api.Error{Error: "too_many_attempts", Detail: ref.detail})
+		case errors.Is(err, store.ErrNotFound) || ref != nil:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey", error="invalid_token"`)
 			writeJSON(w, http.StatusUnauthorized, api.Error{Error: "invalid_token", Detail: "send a CLI access token or a plugin API key as Authorization: Bearer …"})
 		case err != nil:

@@ -11,7 +11,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
 	csrf := http.NewCrossOriginProtection()
-	return s.recoverPanics(securityHeaders(csrf.Handler(mux)))
+	return s.instrument(s.recoverPanics(securityHeaders(csrf.Handler(mux))))
 }
 
 // routes is the one place where URLs meet handlers.
@@ -56,8 +56,23 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/admin/users/{id}/plugin-key", s.adminAPI(s.apiRotateUserKey))
 	mux.Handle("DELETE /api/v1/admin/users/{id}/plugin-key", s.adminAPI(s.apiRevokeUserKey))
 
+	// Forward-auth for a proxy in front of the inference server.
+	mux.HandleFunc("GET /api/v1/auth/verify", s.verify)
+
 	// IDE plugins.
 	mux.Handle("GET /v1/login", s.keyAPI(s.pluginLogin))
+	mux.HandleFunc("/v1/login", methodNotAllowed("GET")) // never proxied
+	// The gateway: a plugin key, then the upstream (503 without one).
+	for _, p := range s.gatewayPaths {
+		mux.HandleFunc(p, s.proxy)
+	}
+}
+
+func methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"detail": "method not allowed"})
+	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

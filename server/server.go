@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -35,6 +36,7 @@ type Store interface {
 	ActivePluginKey(ctx context.Context, userID int64) (auth.Secret, error)
 	RevokePluginKey(ctx context.Context, userID int64) error
 	PluginKeyOwner(ctx context.Context, hash []byte) (store.User, error)
+	keyStore
 
 	CreateSession(ctx context.Context, hash []byte, s store.Session) error
 	Session(ctx context.Context, hash []byte, idle time.Duration) (store.Session, error)
@@ -70,6 +72,21 @@ type Config struct {
 	Keycloak       *http.Client // for every call to Keycloak; carries timeouts and trusted CAs
 	Logger         *slog.Logger
 	Now            func() time.Time // nil: time.Now
+
+	// Gateway is the inference server behind the plugin-facing paths.
+	Gateway GatewayConfig
+	// KeyCacheTTL is how long a checked plugin key is trusted without the
+	// database (0: 30 s). Changes made through this process apply at once.
+	KeyCacheTTL time.Duration
+	// UserCheckInterval is how long Keycloak's word that a key's owner is
+	// enabled is trusted (0: 60 s): a disabled user is refused within it.
+	UserCheckInterval time.Duration
+	// TrustedProxies are the peers (forward-auth proxies) whose
+	// X-Forwarded-For names the client that failed key attempts count against.
+	TrustedProxies []netip.Prefix
+	// ReadTimeout and WriteTimeout of the HTTP server (0: 30 s and 60 s).
+	// Proxied streams are exempt from both, see gateway.serve.
+	ReadTimeout, WriteTimeout time.Duration
 }
 
 // Server serves latchkey's HTTP interface.
@@ -85,6 +102,15 @@ type Server struct {
 	// of whatever brute-force protection the realm has.
 	passwordFail *failureLimiter
 	secure       bool // public URL is https: Secure, __Host- cookies
+
+	// The plugin key hot path and the gateway (gateway_auth.go, gateway.go).
+	keys              *keyCache
+	users             *userStatuses
+	touches           *keyTouches
+	keyFail, addrFail *failureLimiter // failed plugin keys, per key and per client address
+	metrics           *metrics
+	gateway           *gateway // nil without an upstream
+	gatewayPaths      []string
 }
 
 // New builds a server; it does not listen yet.
@@ -103,7 +129,7 @@ func New(cfg Config, st Store) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{
+	s := &Server{
 		cfg:          cfg,
 		store:        st,
 		log:          cfg.Logger,
@@ -113,7 +139,11 @@ func New(cfg Config, st Store) (*Server, error) {
 		adminFail:    newFailureLimiter(5, time.Minute),
 		passwordFail: newFailureLimiter(10, time.Minute),
 		secure:       cfg.PublicURL.Scheme == "https",
-	}, nil
+	}
+	if err := s.initGateway(st); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Serve answers requests on l until ctx ends, then shuts down gracefully,
@@ -122,13 +152,15 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	go s.sweep(ctx)
+	stopKeyWork := s.startKeyWork(ctx)
+	defer stopKeyWork() // after Shutdown: writes the last uses still queued
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {

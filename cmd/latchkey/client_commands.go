@@ -112,7 +112,7 @@ read from stdin, one per line (or the username from --username).`,
 		Args:  cobra.NoArgs,
 		RunE:  withClient(func(ctx context.Context, c *client, _ []string) error { return c.logout(ctx) }),
 	}
-	root.AddCommand(setup, login, status, key, logout)
+	root.AddCommand(setup, login, status, key, logout, newDoctorCommand(o, env))
 }
 
 func (c *client) deps() tui.Deps {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -30,6 +31,13 @@ type serveOptions struct {
 	keycloakURL, keycloakRealm              string
 	keycloakClientID, keycloakSecretFile    string
 	caFile, defaultTeam, logLevel           string
+
+	upstream, upstreamKeyFile      string
+	gatewayPaths, trustedProxies   []string
+	upstreamDialTimeout            time.Duration
+	upstreamHeaderTimeout          time.Duration
+	keyCacheTTL, userCheckInterval time.Duration
+	metricsListen                  string
 }
 
 func newServeCommand(env map[string]string) *cobra.Command {
@@ -46,7 +54,15 @@ Secrets never go in flags: the admin token comes from LATCHKEY_ADMIN_TOKEN or
 --admin-token-file (or is generated on first start and printed once), the
 Keycloak client secret from LATCHKEY_KEYCLOAK_CLIENT_SECRET or
 --keycloak-client-secret-file, the master key from LATCHKEY_SECRET_KEY or the
-key file in the data directory.`,
+key file in the data directory.
+
+With --upstream, latchkey is also the gateway to the inference server: the
+plugin-facing paths (--gateway-paths) need a valid plugin key and are passed
+on with the upstream's own key (LATCHKEY_UPSTREAM_API_KEY or
+--upstream-api-key-file) and the caller in X-Latchkey-Account and
+X-Latchkey-Team. GET /api/v1/auth/verify answers forward-auth requests from
+nginx, Traefik or Caddy. --metrics-listen serves Prometheus metrics on an
+address of its own.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return serve(cmd.Context(), o, env, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -62,9 +78,18 @@ key file in the data directory.`,
 	f.StringVar(&o.keycloakRealm, "keycloak-realm", "", "preset Keycloak Realm Name")
 	f.StringVar(&o.keycloakClientID, "keycloak-client-id", "", "preset Keycloak Client ID")
 	f.StringVar(&o.keycloakSecretFile, "keycloak-client-secret-file", "", "file holding the preset client secret (or LATCHKEY_KEYCLOAK_CLIENT_SECRET)")
-	f.StringVar(&o.caFile, "ca-file", "", "PEM file of extra CA certificates to trust for Keycloak")
+	f.StringVar(&o.caFile, "ca-file", "", "PEM file of extra CA certificates to trust for Keycloak and the upstream")
 	f.StringVar(&o.defaultTeam, "default-team", "default", "team of users who are in no Keycloak group")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&o.upstream, "upstream", "", "base URL of the inference server to proxy the gateway paths to (none: they answer 503 after the key check)")
+	f.StringVar(&o.upstreamKeyFile, "upstream-api-key-file", "", "file holding the upstream's API key (or LATCHKEY_UPSTREAM_API_KEY; none: Authorization is dropped)")
+	f.StringSliceVar(&o.gatewayPaths, "gateway-paths", server.DefaultGatewayPaths, "comma-separated paths that need a plugin key and go to the upstream; a trailing / covers the subtree")
+	f.DurationVar(&o.upstreamDialTimeout, "upstream-dial-timeout", 10*time.Second, "timeout for connecting to the upstream (TCP and TLS)")
+	f.DurationVar(&o.upstreamHeaderTimeout, "upstream-response-header-timeout", 10*time.Minute, "longest wait for the upstream to begin its answer (streams may then run longer)")
+	f.DurationVar(&o.keyCacheTTL, "key-cache-ttl", 30*time.Second, "how long a checked plugin key is trusted without the database (changes made on this replica apply at once)")
+	f.DurationVar(&o.userCheckInterval, "user-check-interval", time.Minute, "how long Keycloak's word that a key's owner is enabled is trusted")
+	f.StringSliceVar(&o.trustedProxies, "trusted-proxies", nil, "comma-separated CIDRs of forward-auth proxies whose X-Forwarded-For is believed for rate limits")
+	f.StringVar(&o.metricsListen, "metrics-listen", "", "address for GET /metrics in Prometheus format, e.g. 127.0.0.1:9108 (default: off)")
 	return cmd
 }
 
@@ -96,7 +121,15 @@ func serve(ctx context.Context, o serveOptions, env map[string]string, stdout, s
 	if err != nil {
 		return err
 	}
-	hc, err := keycloakClient(o.caFile)
+	tlsConf, err := tlsConfig(o.caFile)
+	if err != nil {
+		return err
+	}
+	gw, err := gatewayConfig(o, env, tlsConf)
+	if err != nil {
+		return err
+	}
+	trusted, err := parsePrefixes(o.trustedProxies)
 	if err != nil {
 		return err
 	}
@@ -104,7 +137,8 @@ func serve(ctx context.Context, o serveOptions, env map[string]string, stdout, s
 		PublicURL: public, DefaultTeam: o.defaultTeam, AdminTokenHash: adminHash,
 		UserSession:  server.SessionPolicy{Idle: 24 * time.Hour, Max: 7 * 24 * time.Hour},
 		AdminSession: server.SessionPolicy{Idle: 30 * time.Minute, Max: 8 * time.Hour},
-		Keycloak:     hc, Logger: log,
+		Keycloak:     keycloakClient(tlsConf), Logger: log,
+		Gateway: gw, KeyCacheTTL: o.keyCacheTTL, UserCheckInterval: o.userCheckInterval, TrustedProxies: trusted,
 	}, st)
 	if err != nil {
 		return err
@@ -118,12 +152,99 @@ func serve(ctx context.Context, o serveOptions, env map[string]string, stdout, s
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
 	}
+	serveFuncs := []func(context.Context) error{func(ctx context.Context) error { return srv.Serve(ctx, l) }}
+	if o.metricsListen != "" {
+		ml, err := net.Listen("tcp", o.metricsListen)
+		if err != nil {
+			l.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", o.metricsListen, err)
+		}
+		log.Info("metrics serving", "listen", ml.Addr().String(), "path", "/metrics")
+		serveFuncs = append(serveFuncs, func(ctx context.Context) error { return srv.ServeMetrics(ctx, ml) })
+	}
+	if gw.Upstream != nil {
+		log.Info("gateway to upstream", "upstream", gw.Upstream.Redacted(), "paths", strings.Join(o.gatewayPaths, ","), "upstream_key_set", gw.UpstreamKey.IsSet())
+	}
 	log.Info("latchkey serving", "listen", l.Addr().String(), "public_url", public.String(), "data_dir", o.dataDir)
-	if err := srv.Serve(ctx, l); err != nil {
+	if err := serveAll(ctx, serveFuncs...); err != nil {
 		return err
 	}
 	log.Info("latchkey stopped")
 	return nil
+}
+
+// serveAll runs every function until ctx ends or one of them returns, then
+// stops the others and returns their errors.
+func serveAll(ctx context.Context, fns ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(fns))
+	for _, f := range fns {
+		go func() {
+			err := f(ctx)
+			cancel()
+			errc <- err
+		}()
+	}
+	var errs []error
+	for range fns {
+		if err := <-errc; err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// gatewayConfig reads the upstream settings; the upstream's API key, a
+// secret, comes from a file or the environment, never from a flag.
+func gatewayConfig(o serveOptions, env map[string]string, tlsConf *tls.Config) (server.GatewayConfig, error) {
+	gw := server.GatewayConfig{
+		Paths: o.gatewayPaths, DialTimeout: o.upstreamDialTimeout, ResponseHeaderTimeout: o.upstreamHeaderTimeout, TLS: tlsConf,
+	}
+	if o.upstream == "" {
+		if o.upstreamKeyFile != "" || env["LATCHKEY_UPSTREAM_API_KEY"] != "" {
+			return gw, errors.New("an upstream API key was given without --upstream")
+		}
+		return gw, nil
+	}
+	u, err := url.Parse(o.upstream)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return gw, fmt.Errorf("--upstream %q: want an absolute http(s) URL such as http://127.0.0.1:8000", o.upstream)
+	}
+	gw.Upstream = u
+	gw.UpstreamKey = auth.Secret(strings.TrimSpace(env["LATCHKEY_UPSTREAM_API_KEY"]))
+	if o.upstreamKeyFile != "" {
+		key, err := readSecretFile(o.upstreamKeyFile)
+		if err != nil {
+			return gw, fmt.Errorf("--upstream-api-key-file: %w", err)
+		}
+		gw.UpstreamKey = auth.Secret(key)
+	}
+	return gw, nil
+}
+
+func parsePrefixes(cidrs []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, c := range cidrs {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		if !strings.Contains(c, "/") {
+			addr, err := netip.ParseAddr(c)
+			if err != nil {
+				return nil, fmt.Errorf("--trusted-proxies %q: want a CIDR such as 10.0.0.0/8 or an address", c)
+			}
+			out = append(out, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies %q: want a CIDR such as 10.0.0.0/8 or an address", c)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func newLogger(stderr io.Writer, level string) (*slog.Logger, error) {
@@ -240,22 +361,30 @@ func keycloakPreset(o serveOptions, env map[string]string) (auth.Settings, bool,
 	return auth.Settings{Enabled: true, URL: o.keycloakURL, Realm: o.keycloakRealm, ClientID: o.keycloakClientID, ClientSecret: auth.Secret(secret)}, true, nil
 }
 
-// keycloakClient is the HTTP client for every call to Keycloak.
-func keycloakClient(caFile string) (*http.Client, error) {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("--ca-file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--ca-file %s: no PEM certificates found", caFile)
-		}
-		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+// tlsConfig trusts the system's roots plus those of caFile; nil without one.
+func tlsConfig(caFile string) (*tls.Config, error) {
+	if caFile == "" {
+		return nil, nil
 	}
-	return &http.Client{Transport: transport, Timeout: 15 * time.Second}, nil
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca-file %s: no PEM certificates found", caFile)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
+
+// keycloakClient is the HTTP client for every call to Keycloak.
+func keycloakClient(tlsConf *tls.Config) *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	if tlsConf != nil {
+		transport.TLSClientConfig = tlsConf.Clone()
+	}
+	return &http.Client{Transport: transport, Timeout: 15 * time.Second}
 }
