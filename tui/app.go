@@ -208,6 +208,11 @@ func (m Model) typing() bool {
 	return false
 }
 
+// chromeLines is what the root model draws around a screen at most: the
+// header (up to three lines and its border), the blank line and the help
+// footer.
+const chromeLines = 6
+
 // View draws the header, the current screen and the help footer.
 func (m Model) View() tea.View {
 	width := max(m.width, 40)
@@ -263,23 +268,7 @@ func (m Model) header(width int) string {
 	return s.Header.Width(width).Render(wrapFields(fields, width))
 }
 
-// wrapFields joins fields with gaps, starting a new line when one would not fit.
-func wrapFields(fields []string, width int) string {
-	var lines []string
-	line := ""
-	for _, f := range fields {
-		switch {
-		case line == "":
-			line = f
-		case lipgloss.Width(line)+3+lipgloss.Width(f) <= width:
-			line += "   " + f
-		default:
-			lines, line = append(lines, line), f
-		}
-	}
-	return strings.Join(append(lines, line), "\n")
-}
-
+// fitHeight pads or trims s to height lines.
 func fitHeight(s string, height int) string {
 	lines := strings.Split(s, "\n")
 	if len(lines) > height {
@@ -289,12 +278,4 @@ func fitHeight(s string, height int) string {
 		lines = append(lines, "")
 	}
 	return strings.Join(lines, "\n")
-}
-
-// globalKeys work on every screen.
-var globalKeys = struct {
-	Help, Quit key.Binding
-}{
-	Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more help")),
-	Quit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 }

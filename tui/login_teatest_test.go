@@ -34,19 +34,25 @@ import (
 // realLogin is a real server configured for the test realm, and the
 // terminal client's dependencies for it.
 type realLogin struct {
-	deps    Deps
-	secrets *credentials.Store
-	realm   keycloaktest.Realm
+	deps  Deps
+	realm keycloaktest.Realm
 }
 
-func newRealLogin(t *testing.T) *realLogin {
+// testRealm is the shared real Keycloak and the test realm in it.
+func testRealm(t *testing.T) (*keycloaktest.Instance, keycloaktest.Realm) {
 	t.Helper()
-	serverURL, admin := newTestServer(t)
 	kc := keycloaktest.FromEnv(t)
 	realm, err := keycloaktest.LoadRealm(keycloaktest.RepoFile(t, "testdata/keycloak/test-realm.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return kc, realm
+}
+
+func newRealLogin(t *testing.T) *realLogin {
+	t.Helper()
+	serverURL, admin := newTestServer(t)
+	kc, realm := testRealm(t)
 	hc := &http.Client{Timeout: 30 * time.Second}
 	client := api.NewClient(serverURL, hc)
 	secret := realm.ClientSecret
@@ -55,24 +61,18 @@ func newRealLogin(t *testing.T) *realLogin {
 	}); err != nil {
 		t.Fatalf("configure Keycloak on the server: %v", err)
 	}
-	dir := t.TempDir()
 	secrets, err := credentials.Open(t.Context(), credentials.Options{
-		Mode: credentials.ModeFile, File: filepath.Join(dir, "credentials.json"), Getenv: func(string) string { return "" },
+		Mode: credentials.ModeFile, File: filepath.Join(t.TempDir(), "credentials.json"), Getenv: func(string) string { return "" },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := LoadConfig(filepath.Join(dir, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	session := testSession(t, serverURL, secrets, client)
+	session.OAuth = auth.NewCLI(serverURL, hc)
 	return &realLogin{
-		secrets: secrets, realm: realm,
+		realm: realm,
 		deps: Deps{
-			Session: &Session{
-				Server: serverURL, Secrets: secrets, OAuth: auth.NewCLI(serverURL, hc), API: client,
-				Config: cfg, LockFile: filepath.Join(dir, "refresh.lock"), Now: time.Now,
-			},
+			Session: session,
 			OpenURL: func(string) (bool, string) { return false, "no browser in this test" },
 			Listen:  func(state string) (Receiver, error) { return auth.ListenLoopback(state) },
 			Log:     slog.New(slog.DiscardHandler),
@@ -101,8 +101,24 @@ type screenStream struct {
 // every one of want.
 func (s *screenStream) waitFor(t *testing.T, want ...string) {
 	t.Helper()
-	teatest.WaitFor(t, io.TeeReader(s.tm.Output(), &s.all), func([]byte) bool {
-		text := ansi.Strip(s.all.String())
+	s.wait(t, false, want)
+}
+
+// waitForNew waits until the output since the last wait holds every one of
+// want, and returns that output: a screen shown again must be drawn again.
+func (s *screenStream) waitForNew(t *testing.T, want ...string) string {
+	t.Helper()
+	return s.wait(t, true, want)
+}
+
+func (s *screenStream) wait(t *testing.T, fresh bool, want []string) string {
+	t.Helper()
+	var text string
+	teatest.WaitFor(t, io.TeeReader(s.tm.Output(), &s.all), func(since []byte) bool {
+		text = ansi.Strip(s.all.String())
+		if fresh {
+			text = ansi.Strip(string(since))
+		}
 		for _, w := range want {
 			if !strings.Contains(text, w) {
 				return false
@@ -110,6 +126,7 @@ func (s *screenStream) waitFor(t *testing.T, want ...string) {
 		}
 		return true
 	}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	return text
 }
 
 func (s *screenStream) text() string { return ansi.Strip(s.all.String()) }
@@ -118,7 +135,7 @@ func startProgram(t *testing.T, deps Deps, start Start) *screenStream {
 	t.Helper()
 	tm := teatest.NewTestModel(t, New(deps, start),
 		teatest.WithInitialTermSize(80, 30),
-		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii), tea.WithWindowSize(80, 30)))
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 	t.Cleanup(func() { tm.Quit() })
 	return &screenStream{tm: tm}
 }
@@ -161,7 +178,7 @@ func checkProfile(t *testing.T, r *realLogin, s *screenStream, final, account st
 	if err != nil || stored.Reveal() != key {
 		t.Errorf("the key on screen is not the stored one (err %v)", err)
 	}
-	flatFinal := strings.Join(strings.Fields(final), " ")
+	flatFinal := flatView(final)
 	for _, want := range []string{"Account Login " + account, "account " + account, "Endpoint Address " + r.deps.Session.Server} {
 		if !strings.Contains(flatFinal, want) {
 			t.Errorf("profile lacks %q:\n%s", want, final)

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/latchkeyhq/latchkey/server/api"
 )
@@ -57,11 +55,8 @@ func accountCall(op profileOp, call func(context.Context) (api.Me, error)) tea.C
 type profileKeys struct {
 	Reveal, Copy, CopyEndpoint, Rotate, Team, Back, Quit key.Binding
 	Login, Retry, Yes, No, Up, Down, Choose, Close       key.Binding
-	short                                                []key.Binding
+	short                                                keyList // the current step's
 }
-
-func (k profileKeys) ShortHelp() []key.Binding  { return k.short }
-func (k profileKeys) FullHelp() [][]key.Binding { return helpColumns(k.short) }
 
 func newProfileKeys() profileKeys {
 	return profileKeys{
@@ -71,15 +66,15 @@ func newProfileKeys() profileKeys {
 		Rotate:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "new key")),
 		Team:         key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "team")),
 		Back:         key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "back")),
-		Quit:         key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Quit:         globalKeys.Quit,
 		Login:        key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "log in")),
-		Retry:        key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
+		Retry:        keyRetry,
 		Yes:          key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, new key")),
 		No:           key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
-		Up:           key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:         key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Choose:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
-		Close:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Up:           keyUp,
+		Down:         keyDown,
+		Choose:       keyChoose,
+		Close:        keyCancel,
 	}
 }
 
@@ -115,7 +110,7 @@ func (m profileModel) Init() tea.Cmd {
 // Typing: the profile screen has no text fields.
 func (m profileModel) Typing() bool { return false }
 
-func (m profileModel) Keys() help.KeyMap { return m.activeKeys() }
+func (m profileModel) Keys() help.KeyMap { return m.activeKeys().short }
 
 func (m profileModel) activeKeys() profileKeys {
 	k := m.keys
@@ -154,11 +149,8 @@ func (m profileModel) Update(msg tea.Msg) (profileModel, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.height = msg.Height
 	case spinner.TickMsg:
-		if m.step != profileLoading && m.busy == "" {
-			return m, nil // stops; the next call ticks again
-		}
 		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
+		m.spinner, cmd = spinWhile(m.step == profileLoading || m.busy != "", m.spinner, msg)
 		return m, cmd
 	case meMsg:
 		return m.answered(msg)
@@ -283,114 +275,4 @@ func (m profileModel) call(busy string, op profileOp, do func(context.Context) (
 	}
 	m.busy, m.notice = busy, ""
 	return m, tea.Batch(m.spinner.Tick, accountCall(op, do))
-}
-
-// maskKey shows the prefix and the last four characters of a plugin key:
-// enough to tell keys apart, not enough to use one.
-func maskKey(k string) string {
-	prefix, _, found := strings.Cut(k, "_")
-	if !found || len(k) < 12 {
-		return strings.Repeat("•", 12)
-	}
-	return prefix + "_" + strings.Repeat("•", 12) + k[len(k)-4:]
-}
-
-func (m profileModel) View(s styles, width int) string {
-	w := textWidth(width)
-	var b strings.Builder
-	line := func(parts ...string) {
-		b.WriteString(strings.Join(parts, ""))
-		b.WriteString("\n")
-	}
-	para := func(style lipgloss.Style, text string) {
-		line(style.Render(lipgloss.Wrap(text, w, " ")))
-	}
-	short := m.height > 0 && m.height < 24 // no room for luxuries
-	if !short {
-		line()
-	}
-	switch m.step {
-	case profileLoading:
-		line(m.spinner.View(), "Loading your profile…")
-		return indentBlock(b.String(), 2)
-	case profileSignedOut:
-		line(s.Warn.Render("Not signed in."), " Press l to log in.")
-		return indentBlock(b.String(), 2)
-	case profileError:
-		line(s.Fail.Render("✗ Your profile could not be loaded"))
-		para(lipgloss.NewStyle(), m.problem)
-		line()
-		para(s.Muted, "Press r to try again.")
-		return indentBlock(b.String(), 2)
-	}
-
-	line(s.Title.Render("Welcome back!"))
-	const labelWidth = len("Endpoint Address") + 2
-	field := func(label string, value string) {
-		l := s.Label.Width(labelWidth).Render(label)
-		if lipgloss.Width(value) <= w-labelWidth && !strings.Contains(value, "\n") {
-			line(l, value)
-			return
-		}
-		// Too wide beside the label: below it, indented.
-		line(s.Label.Render(label))
-		line(indentBlock(lipgloss.Wrap(value, w-2, " /&?"), 2))
-	}
-	field("Account Login", s.Value.Render(m.me.Account))
-	pluginKey := s.Muted.Render("none (revoked); press r to create one")
-	switch {
-	case m.me.PluginAPIKey != "" && m.revealed:
-		pluginKey = s.Value.Render(m.me.PluginAPIKey)
-	case m.me.PluginAPIKey != "":
-		pluginKey = s.Secret.Render(maskKey(m.me.PluginAPIKey))
-	}
-	field("Plugin API Key", pluginKey)
-	m.teamField(s, w, labelWidth, field, line)
-	field("Endpoint Address", s.Value.Render(m.me.Endpoint))
-	answer := m.busy != "" || m.confirm || m.notice != ""
-	if !m.picking && !(answer && short) && !m.confirm { // room for the list, the question, the answer
-		line()
-		line(lipgloss.Wrap(s.Label.Render("How to start:")+" "+
-			s.Muted.Render("in your IDE plugin choose Enterprise and paste the endpoint and key."), w, " "))
-	}
-	switch {
-	case m.busy != "":
-		line()
-		line(m.spinner.View(), m.busy)
-	case m.confirm:
-		line()
-		para(s.Warn, "Create a new plugin key? The current one stops working at once. y/n")
-	case m.notice != "" && m.ok:
-		line()
-		para(s.OK, "✓ "+m.notice)
-	case m.notice != "":
-		line()
-		para(s.Fail, "✗ "+m.notice)
-	}
-	return indentBlock(strings.TrimSuffix(b.String(), "\n"), 2)
-}
-
-// teamField is "Your team": the team, or while picking, the list of the
-// person's teams.
-func (m profileModel) teamField(s styles, w, labelWidth int, field func(string, string), line func(...string)) {
-	if !m.picking {
-		team := s.Value.Render(m.me.Team)
-		if n := len(m.me.Teams); n > 1 {
-			hint := s.Muted.Render("  t to change")
-			if lipgloss.Width(team+hint) <= w-labelWidth {
-				team += hint
-			}
-		}
-		field("Your team", team)
-		return
-	}
-	line(s.Label.Width(labelWidth).Render("Your team"), s.Muted.Render("pick one:"))
-	for i, t := range m.me.Teams {
-		pad := strings.Repeat(" ", labelWidth)
-		if i == m.cursor {
-			line(pad, s.Current.Render(t))
-		} else {
-			line(pad, s.Item.Render(t))
-		}
-	}
 }

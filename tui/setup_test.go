@@ -2,19 +2,10 @@ package tui
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"path/filepath"
-	"reflect"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -25,360 +16,15 @@ import (
 	"github.com/latchkeyhq/latchkey/store/credentials"
 )
 
-// fakeAdminSecrets is a test fake of Secrets: an in-memory keyring.
-type fakeAdminSecrets struct {
-	mu    sync.Mutex
-	items map[string]auth.Secret // server + " " + item
-}
-
-func newFakeAdminSecrets() *fakeAdminSecrets {
-	return &fakeAdminSecrets{items: map[string]auth.Secret{}}
-}
-
-func (f *fakeAdminSecrets) Get(_ context.Context, server, item string) (auth.Secret, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	v, ok := f.items[server+" "+item]
-	if !ok {
-		return "", fmt.Errorf("%s for %s: %w", item, server, credentials.ErrNotFound)
-	}
-	return v, nil
-}
-
-func (f *fakeAdminSecrets) Set(_ context.Context, server, item string, v auth.Secret) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.items[server+" "+item] = v
-	return nil
-}
-
-func (f *fakeAdminSecrets) Delete(_ context.Context, server, item string) (bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	_, ok := f.items[server+" "+item]
-	delete(f.items, server+" "+item)
-	return ok, nil
-}
-
-func (f *fakeAdminSecrets) Backend() string { return "keyring" }
-func (f *fakeAdminSecrets) Reason() string  { return "" }
-
-// adminDeps are the dependencies of a screen talking to the server at
-// serverURL, with secrets in the fake keyring.
-func adminDeps(t *testing.T, serverURL string, secrets *fakeAdminSecrets) Deps {
-	t.Helper()
-	dir := t.TempDir()
-	cfg, err := LoadConfig(filepath.Join(dir, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Deps{Session: &Session{
-		Server: serverURL, Secrets: secrets, Config: cfg, LockFile: filepath.Join(dir, "lock"), Now: time.Now,
-		API: api.NewClient(serverURL, &http.Client{Timeout: 10 * time.Second}),
-	}}
-}
-
-// fakeLatchkey is a test fake of the server's admin API, over a real HTTP
-// transport (httptest): the admin token, the Keycloak settings with a
-// Keycloak that only takes goodSecret, and a list of users.
-type fakeLatchkey struct {
-	mu         sync.Mutex
-	token      string
-	settings   api.AuthSettings
-	goodSecret string
-	updates    []api.AuthSettingsUpdate // every PUT of the settings
-	users      []api.User
-	queries    []string // every users query, "search first max"
-}
-
-const fakeAdminToken = "lka_the-right-admin-token"
-
-func newFakeLatchkey(t *testing.T) (*fakeLatchkey, string) {
-	f := &fakeLatchkey{token: fakeAdminToken, goodSecret: "good-secret"}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeFakeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	admin := func(h http.HandlerFunc) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get("Authorization") != "Bearer "+f.token {
-				writeFakeJSON(w, http.StatusUnauthorized, api.Error{Error: "admin token required"})
-				return
-			}
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			h(w, r)
-		}
-	}
-	mux.HandleFunc("GET /api/v1/admin/settings/auth", admin(func(w http.ResponseWriter, r *http.Request) {
-		writeFakeJSON(w, http.StatusOK, f.settings)
-	}))
-	mux.HandleFunc("PUT /api/v1/admin/settings/auth", admin(f.putSettings))
-	mux.HandleFunc("GET /api/v1/admin/users", admin(f.listUsers))
-	mux.HandleFunc("PUT /api/v1/admin/users/{id}/team", admin(func(w http.ResponseWriter, r *http.Request) {
-		var c api.TeamChoice
-		json.NewDecoder(r.Body).Decode(&c)
-		f.change(w, r.PathValue("id"), func(u *api.User) {
-			u.TeamOverride, u.Team = c.Team, c.Team
-			if c.Team == "" {
-				u.Team = u.Teams[0]
-			}
-		})
-	}))
-	mux.HandleFunc("POST /api/v1/admin/users/{id}/plugin-key", admin(func(w http.ResponseWriter, r *http.Request) {
-		f.change(w, r.PathValue("id"), func(u *api.User) { u.KeyActive = true })
-	}))
-	mux.HandleFunc("DELETE /api/v1/admin/users/{id}/plugin-key", admin(func(w http.ResponseWriter, r *http.Request) {
-		f.change(w, r.PathValue("id"), func(u *api.User) { u.KeyActive = false })
-	}))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return f, srv.URL
-}
-
-func (f *fakeLatchkey) putSettings(w http.ResponseWriter, r *http.Request) {
-	var u api.AuthSettingsUpdate
-	if err := json.NewDecoder(r.Body).Decode(&u); err != nil {
-		writeFakeJSON(w, http.StatusBadRequest, api.Error{Error: "bad json"})
-		return
-	}
-	f.updates = append(f.updates, u)
-	realm := auth.Finding{ID: auth.IDRealm, Title: "Realm exists", Status: auth.StatusOK, Answer: "200 OK"}
-	goodSecret := (u.ClientSecret == nil && f.settings.ClientSecretSet) || (u.ClientSecret != nil && *u.ClientSecret == f.goodSecret)
-	if !goodSecret {
-		writeFakeJSON(w, http.StatusUnprocessableEntity, api.Error{
-			Error: "keycloak check failed", Detail: "nothing was saved; the previous settings stay in force",
-			Findings: []auth.Finding{realm,
-				{ID: auth.IDClientSecret, Title: "Client secret is correct", Status: auth.StatusFail, Problem: "Keycloak refused the client secret.",
-					Tried: "client-credentials grant as client " + u.ClientID, Answer: "401 Unauthorized: unauthorized_client",
-					Fix: "Copy Client Secret from Clients → " + u.ClientID + " → Credentials into Client Secret Key."},
-				{ID: auth.IDViewUsers, Title: "Service account can view users", Status: auth.StatusSkipped},
-			}})
-		return
-	}
-	f.settings = api.AuthSettings{Enabled: u.Enabled, URL: u.URL, Realm: u.Realm, ClientID: u.ClientID, ClientSecretSet: true}
-	writeFakeJSON(w, http.StatusOK, api.AuthSettingsSaved{Settings: f.settings, Findings: []auth.Finding{realm,
-		{ID: auth.IDClientSecret, Title: "Client secret is correct", Status: auth.StatusOK, Answer: "token issued"},
-		{ID: auth.IDViewUsers, Title: "Service account can view users", Status: auth.StatusOK, Answer: "3 users in the realm"},
-	}})
-}
-
-func (f *fakeLatchkey) listUsers(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	first, _ := strconv.Atoi(q.Get("first"))
-	limit, _ := strconv.Atoi(q.Get("max"))
-	search := q.Get("search")
-	f.queries = append(f.queries, fmt.Sprintf("%s %d %d", search, first, limit))
-	var match []api.User
-	for _, u := range f.users {
-		if strings.Contains(u.Account, search) {
-			match = append(match, u)
-		}
-	}
-	page := api.UserPage{Total: len(match), First: first, Max: limit, Users: []api.User{}}
-	if first < len(match) {
-		page.Users = match[first:min(first+limit, len(match))]
-	}
-	writeFakeJSON(w, http.StatusOK, page)
-}
-
-func (f *fakeLatchkey) change(w http.ResponseWriter, id string, do func(*api.User)) {
-	for i := range f.users {
-		if f.users[i].ID == id {
-			do(&f.users[i])
-			writeFakeJSON(w, http.StatusOK, f.users[i])
-			return
-		}
-	}
-	writeFakeJSON(w, http.StatusNotFound, api.Error{Error: "No such user"})
-}
-
-func (f *fakeLatchkey) lastUpdate() api.AuthSettingsUpdate {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.updates) == 0 {
-		return api.AuthSettingsUpdate{}
-	}
-	return f.updates[len(f.updates)-1]
-}
-
-func writeFakeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-// msgLoop plays the Bubble Tea runtime for a screen in a model test: it runs
-// the commands that update returns, each in its own goroutine (network
-// calls and cursor blinks block), and hands their messages to update one at
-// a time, on the test's goroutine, until the view shows what the test waits
-// for.
-type msgLoop struct {
-	t      *testing.T
-	update func(tea.Msg) tea.Cmd
-	view   func() string
-	msgs   chan tea.Msg
-	done   chan struct{}
-	seen   []tea.Msg
-}
-
-func newMsgLoop(t *testing.T, update func(tea.Msg) tea.Cmd, view func() string) *msgLoop {
-	l := &msgLoop{t: t, update: update, view: view, msgs: make(chan tea.Msg, 256), done: make(chan struct{})}
-	t.Cleanup(func() { close(l.done) })
-	return l
-}
-
-// setupLoop runs the wizard screen alone at width×height.
-func setupLoop(t *testing.T, m *setupModel, width, height int) *msgLoop {
-	st := newStyles(true)
-	l := newMsgLoop(t,
-		func(msg tea.Msg) tea.Cmd {
-			var cmd tea.Cmd
-			*m, cmd = m.Update(msg)
-			return cmd
-		},
-		func() string { return ansi.Strip(m.View(st, width)) })
-	l.send(tea.WindowSizeMsg{Width: width, Height: height})
-	l.run(m.Init())
-	return l
-}
-
-func (l *msgLoop) run(cmd tea.Cmd) {
-	if cmd != nil {
-		go func() { l.deliver(cmd()) }()
-	}
-}
-
-// deliver queues msg; the commands of a batch run concurrently, those of a
-// sequence in order.
-func (l *msgLoop) deliver(msg tea.Msg) {
-	if batch, ok := msg.(tea.BatchMsg); ok {
-		for _, c := range batch {
-			l.run(c)
-		}
-		return
-	}
-	if v := reflect.ValueOf(msg); v.IsValid() && v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeFor[tea.Cmd]() {
-		for i := range v.Len() { // tea.Sequence
-			if c := v.Index(i).Interface().(tea.Cmd); c != nil {
-				l.deliver(c())
-			}
-		}
-		return
-	}
-	if msg == nil {
-		return
-	}
-	select {
-	case l.msgs <- msg:
-	case <-l.done:
-	}
-}
-
-// send hands msg to the screen now and runs what it returns.
-func (l *msgLoop) send(msg tea.Msg) {
-	l.seen = append(l.seen, msg)
-	l.run(l.update(msg))
-}
-
-// keys presses keys: "enter", "esc", "shift+tab", "ctrl+u", or text typed
-// one character at a time.
-func (l *msgLoop) keys(keys ...string) {
-	for _, k := range keys {
-		if msg, ok := namedKey(k); ok {
-			l.send(msg)
-			continue
-		}
-		for _, r := range k {
-			l.send(tea.KeyPressMsg{Code: r, Text: string(r)})
-		}
-	}
-}
-
-func namedKey(k string) (tea.KeyPressMsg, bool) {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}, true
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}, true
-	case "shift+tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}, true
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}, true
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}, true
-	case "right":
-		return tea.KeyPressMsg{Code: tea.KeyRight}, true
-	case "left":
-		return tea.KeyPressMsg{Code: tea.KeyLeft}, true
-	}
-	if c, ok := strings.CutPrefix(k, "ctrl+"); ok && len(c) == 1 {
-		return tea.KeyPressMsg{Code: rune(c[0]), Mod: tea.ModCtrl}, true
-	}
-	return tea.KeyPressMsg{}, false
-}
-
-// waitFor delivers messages until the view contains every one of want,
-// line breaks and runs of spaces aside, and returns the view.
-func (l *msgLoop) waitFor(want ...string) string {
-	l.t.Helper()
-	return l.waitUntil(fmt.Sprintf("%q", want), func(v string) bool {
-		v = oneLine(v)
-		for _, w := range want {
-			if !strings.Contains(v, oneLine(w)) {
-				return false
-			}
-		}
-		return true
-	})
-}
-
-// waitNavigated delivers messages until the screen has asked for to.
-func (l *msgLoop) waitNavigated(to screen) {
-	l.t.Helper()
-	l.waitUntil(fmt.Sprintf("navigation to screen %d", to), func(string) bool { return l.navigatedTo(to) })
-}
-
-func (l *msgLoop) waitUntil(what string, cond func(view string) bool) string {
-	l.t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		v := l.view()
-		if cond(v) {
-			return v
-		}
-		select {
-		case msg := <-l.msgs:
-			l.send(msg)
-		case <-deadline:
-			l.t.Fatalf("waiting for %s; the view is:\n%s", what, v)
-		}
-	}
-}
-
-// navigatedTo reports whether the screen asked for screen to.
-func (l *msgLoop) navigatedTo(to screen) bool {
-	for _, m := range l.seen {
-		if n, ok := m.(navigateMsg); ok && n.to == to {
-			return true
-		}
-	}
-	return false
-}
-
-// oneLine is a view's text with its line breaks and indentation folded, so
-// that wrapped sentences read whole.
-func oneLine(view string) string { return strings.Join(strings.Fields(view), " ") }
-
 // setupAt returns the wizard on a Keycloak field, the server settings known.
-func setupAt(t *testing.T, settings api.AuthSettings) (*setupModel, *msgLoop) {
+func setupAt(t *testing.T, settings api.AuthSettings) (*setupModel, *msgPump) {
 	t.Helper()
 	f, srvURL := newFakeLatchkey(t)
 	f.settings = settings
-	secrets := newFakeAdminSecrets()
+	secrets := newFakeSecrets()
 	secrets.Set(t.Context(), srvURL, credentials.ItemAdminToken, fakeAdminToken)
 	m := newSetup(adminDeps(t, srvURL, secrets))
-	l := setupLoop(t, &m, 80, 30)
+	l := runScreen(t, &m, 80, 30)
 	l.waitFor("3/8 Server Url")
 	return &m, l
 }
@@ -398,13 +44,13 @@ func TestSetupServerCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newSetup(adminDeps(t, "http://127.0.0.1:9", newFakeAdminSecrets()))
+			m := newSetup(adminDeps(t, "http://127.0.0.1:9", newFakeSecrets()))
 			m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 30})
 			if v := ansi.Strip(m.View(newStyles(true), 80)); !strings.Contains(v, "Checking GET /healthz") || !strings.Contains(v, "Server URL http://127.0.0.1:9") {
 				t.Errorf("before the answer the view is\n%s\nwant the server URL and a spinner", v)
 			}
 			m, _ = m.Update(healthMsg{err: tt.err})
-			v := oneLine(ansi.Strip(m.View(newStyles(true), 80)))
+			v := flatView(m.View(newStyles(true), 80))
 			for _, w := range tt.want {
 				if !strings.Contains(v, w) {
 					t.Errorf("view %q\nwant %q", v, w)
@@ -415,11 +61,6 @@ func TestSetupServerCheck(t *testing.T) {
 			}
 		})
 	}
-}
-
-// refused is the error of a call to a port nobody listens on.
-func refused(hostPort string) error {
-	return &url.Error{Op: "Get", URL: "http://" + hostPort + "/healthz", Err: errors.New("dial tcp " + hostPort + ": connect: connection refused")}
 }
 
 func TestSetupAdminTokenAnswers(t *testing.T) {
@@ -436,7 +77,7 @@ func TestSetupAdminTokenAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newSetup(adminDeps(t, "http://127.0.0.1:9", newFakeAdminSecrets()))
+			m := newSetup(adminDeps(t, "http://127.0.0.1:9", newFakeSecrets()))
 			m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 30})
 			m, _ = m.Update(healthMsg{})
 			m, _ = m.Update(storedTokenMsg{err: credentials.ErrNotFound})
@@ -445,7 +86,7 @@ func TestSetupAdminTokenAnswers(t *testing.T) {
 			}
 			m, _ = m.Update(adminCheckedMsg{token: "lka_x", remembered: tt.remembered, err: tt.err})
 			v := ansi.Strip(m.View(newStyles(true), 80))
-			if !strings.Contains(oneLine(v), tt.want) {
+			if !strings.Contains(flatView(v), tt.want) {
 				t.Errorf("view\n%s\nwant %q", v, tt.want)
 			}
 			if !strings.Contains(v, "2/8 Admin token") || !m.Typing() {
@@ -456,7 +97,7 @@ func TestSetupAdminTokenAnswers(t *testing.T) {
 }
 
 func TestSetupAdminTokenAccepted(t *testing.T) {
-	secrets := newFakeAdminSecrets()
+	secrets := newFakeSecrets()
 	m := newSetup(adminDeps(t, "http://127.0.0.1:9", secrets))
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 30})
 	m, _ = m.Update(healthMsg{})
@@ -470,8 +111,7 @@ func TestSetupAdminTokenAccepted(t *testing.T) {
 		}
 	}
 	// The command remembers the token (and focuses the field).
-	l := newMsgLoop(t, func(msg tea.Msg) tea.Cmd { var c tea.Cmd; m, c = m.Update(msg); return c },
-		func() string { return ansi.Strip(m.View(newStyles(true), 80)) })
+	l := pumpScreen(t, &m, 80)
 	l.run(cmd)
 	l.waitFor("remembered in the keyring")
 	if got, _ := secrets.Get(t.Context(), "http://127.0.0.1:9", credentials.ItemAdminToken); got != "lka_typed" {
@@ -505,7 +145,7 @@ func TestSetupFieldChecks(t *testing.T) {
 				l.waitFor(fmt.Sprintf("%d/8 %s", step+2, stepTitles[step+1]))
 			}
 			l.keys(tt.typed, "enter")
-			v := oneLine(l.waitFor(strings.Fields(tt.want)[0]))
+			v := flatView(l.waitFor(strings.Fields(tt.want)[0]))
 			if !strings.Contains(v, tt.want) {
 				t.Errorf("view %q\nwant %q", v, tt.want)
 			}
@@ -519,9 +159,9 @@ func TestSetupFieldChecks(t *testing.T) {
 func TestSetupWizardAgainstFakeServer(t *testing.T) {
 	f, srvURL := newFakeLatchkey(t)
 	f.settings = api.AuthSettings{Enabled: true, URL: "https://old-sso.example.com", Realm: "old", ClientID: "latchkey", ClientSecretSet: false}
-	secrets := newFakeAdminSecrets()
+	secrets := newFakeSecrets()
 	m := newSetup(adminDeps(t, srvURL, secrets))
-	l := setupLoop(t, &m, 80, 30)
+	l := runScreen(t, &m, 80, 30)
 
 	// 1 → 2: the server answers; no token remembered: the masked field.
 	l.waitFor("✓ server answers", "2/8 Admin token")
@@ -561,7 +201,7 @@ func TestSetupWizardAgainstFakeServer(t *testing.T) {
 	l.keys("enter")
 
 	// 7: the summary and what to register in Keycloak for this server.
-	v = oneLine(l.waitFor("7/8 Review"))
+	v = flatView(l.waitFor("7/8 Review"))
 	for _, want := range []string{
 		"Server Url https://sso.example.com", "Realm Name acme", "Client ID latchkey", "Client Secret Key ••••••",
 		"Clients → latchkey", "Client authentication On", "Standard flow, Direct access grants, Service accounts roles",
@@ -595,7 +235,7 @@ func TestSetupWizardAgainstFakeServer(t *testing.T) {
 	l.keys("ctrl+u", "good-secret", "enter")
 	l.waitFor("7/8 Review")
 	l.keys("enter")
-	v = oneLine(l.waitFor("Keycloak is connected."))
+	v = flatView(l.waitFor("Keycloak is connected."))
 	for _, want := range []string{"✓ Realm exists", "✓ Client secret is correct", "✓ Service account can view users",
 		"latchkey login --server " + srvURL, "Endpoint Address " + srvURL} {
 		if !strings.Contains(v, want) {
@@ -609,10 +249,10 @@ func TestSetupWizardAgainstFakeServer(t *testing.T) {
 func TestSetupRememberedTokenSkipsAhead(t *testing.T) {
 	f, srvURL := newFakeLatchkey(t)
 	f.settings = api.AuthSettings{Enabled: true, URL: "https://sso.example.com", Realm: "acme", ClientID: "latchkey", ClientSecretSet: true}
-	secrets := newFakeAdminSecrets()
+	secrets := newFakeSecrets()
 	secrets.Set(t.Context(), srvURL, credentials.ItemAdminToken, fakeAdminToken)
 	m := newSetup(adminDeps(t, srvURL, secrets))
-	l := setupLoop(t, &m, 80, 30)
+	l := runScreen(t, &m, 80, 30)
 	l.waitFor("3/8 Server Url", "https://sso.example.com", "✓ admin token accepted (remembered in the keyring)")
 	for _, msg := range l.seen {
 		if _, ok := msg.(adminTokenSavedMsg); ok {
@@ -639,7 +279,7 @@ func TestSetupRememberedTokenSkipsAhead(t *testing.T) {
 	// Refused next time: the field comes back, empty, with the reason.
 	f.token = "lka_rotated"
 	m2 := newSetup(adminDeps(t, srvURL, secrets))
-	l2 := setupLoop(t, &m2, 80, 30)
+	l2 := runScreen(t, &m2, 80, 30)
 	l2.waitFor("2/8 Admin token", "does not work any more")
 	if m2.vals.token != "" {
 		t.Errorf("the refused token stays in the field")
@@ -696,7 +336,7 @@ func TestSetupKeysPerStep(t *testing.T) {
 }
 
 func TestSetupFindingsView(t *testing.T) {
-	m := newSetup(adminDeps(t, "http://127.0.0.1:8008", newFakeAdminSecrets()))
+	m := newSetup(adminDeps(t, "http://127.0.0.1:8008", newFakeSecrets()))
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 40})
 	m.step, m.busy = stepSave, "Checking with Keycloak…"
 	if v := ansi.Strip(m.View(newStyles(true), 80)); !strings.Contains(v, "Checking with Keycloak…") {
@@ -730,7 +370,7 @@ func TestSetupFindingsView(t *testing.T) {
 	if !strings.Contains(got, strings.Join(want, "\n")) {
 		t.Errorf("findings view:\n%s\nwant the lines\n%s", got, strings.Join(want, "\n"))
 	}
-	if !strings.Contains(oneLine(got), "Nothing was saved; the previous settings stay in force.") {
+	if !strings.Contains(flatView(got), "Nothing was saved; the previous settings stay in force.") {
 		t.Errorf("no word that nothing was saved:\n%s", got)
 	}
 	if k := m.Keys().(setupKeys); !k.Retry.Enabled() || !k.Edit.Enabled() || !k.Back.Enabled() {
@@ -742,7 +382,7 @@ func TestSetupFindingsView(t *testing.T) {
 
 	// A field the server rejects names the field.
 	m, _ = m.Update(savedMsg{err: &api.StatusError{Status: http.StatusUnprocessableEntity, Body: api.Error{Error: "invalid realm", Detail: "a realm name cannot contain / ? or #"}}})
-	if v := oneLine(ansi.Strip(m.View(newStyles(true), 80))); !strings.Contains(v, "✗ Realm Name: a realm name cannot contain / ? or #") || strings.Contains(v, "Realm exists") || fieldOfCheck(m.lastFailure) != stepRealm {
+	if v := flatView(m.View(newStyles(true), 80)); !strings.Contains(v, "✗ Realm Name: a realm name cannot contain / ? or #") || strings.Contains(v, "Realm exists") || fieldOfCheck(m.lastFailure) != stepRealm {
 		t.Errorf("field error view %q, edit → %d", v, fieldOfCheck(m.lastFailure))
 	}
 }
@@ -763,7 +403,7 @@ func TestSetupEditGoesWhereTheProblemIs(t *testing.T) {
 }
 
 func TestSetupReviewScrollsWhenShort(t *testing.T) {
-	m := newSetup(adminDeps(t, "https://latchkey.internal.example.com", newFakeAdminSecrets()))
+	m := newSetup(adminDeps(t, "https://latchkey.internal.example.com", newFakeSecrets()))
 	m.vals = setupValues{url: "https://sso.example.com", realm: "acme", clientID: "latchkey", secret: "s"}
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
 	m.busy = ""
@@ -775,112 +415,8 @@ func TestSetupReviewScrollsWhenShort(t *testing.T) {
 	for range 30 {
 		m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyDown})
 	}
-	v = oneLine(ansi.Strip(m.View(newStyles(true), 60)))
+	v = flatView(m.View(newStyles(true), 60))
 	if !strings.Contains(v, "↑ more above") || !strings.Contains(v, "register that one") {
 		t.Errorf("scrolled to the end, the view is %q", v)
-	}
-}
-
-// TestViewsFit60x20 draws every wizard step and the Users screen through
-// the root model in a 60×20 terminal: no line wider than 60 cells, no more
-// than 20 lines.
-func TestViewsFit60x20(t *testing.T) {
-	const w, h = 60, 20
-	findings := []auth.Finding{
-		{ID: auth.IDRealm, Title: "Realm exists", Status: auth.StatusOK, Answer: "200 OK"},
-		{ID: auth.IDClientSecret, Title: "Client secret is correct", Status: auth.StatusFail, Problem: "Keycloak refused the client secret.", Tried: "client-credentials grant at http://127.0.0.1:8080/realms/acme/protocol/openid-connect/token as client latchkey",
-			Answer: "401 Unauthorized: unauthorized_client (Invalid client or Invalid client credentials)", Fix: "Check Client ID, and copy Client Secret Key from Clients → latchkey → Credentials (Client Authentication must be on)."},
-		{ID: auth.IDViewUsers, Title: "Service account can view users", Status: auth.StatusSkipped},
-	}
-	settings := api.AuthSettings{Enabled: true, URL: "https://sso.example.com", Realm: "acme", ClientID: "latchkey", ClientSecretSet: true}
-	steps := []struct {
-		name string
-		msgs []tea.Msg
-		want string
-	}{
-		{"server checking", nil, "Checking GET /healthz"},
-		{"server unreachable", []tea.Msg{healthMsg{err: refused("127.0.0.1:8008")}}, "unreachable"},
-		{"admin token", []tea.Msg{healthMsg{}, storedTokenMsg{err: credentials.ErrNotFound},
-			adminCheckedMsg{token: "x", err: &api.StatusError{Status: http.StatusUnauthorized}}}, "not the admin token"},
-		{"server url", []tea.Msg{healthMsg{}, adminCheckedMsg{token: "x", remembered: true, settings: settings}}, "3/8 Server Url"},
-		{"realm", []tea.Msg{healthMsg{}, adminCheckedMsg{token: "x", remembered: true, settings: settings}, stepMsg(stepRealm)}, "4/8 Realm Name"},
-		{"client id", []tea.Msg{healthMsg{}, adminCheckedMsg{token: "x", remembered: true, settings: settings}, stepMsg(stepClientID)}, "5/8 Client ID"},
-		{"secret", []tea.Msg{healthMsg{}, adminCheckedMsg{token: "x", remembered: true, settings: settings}, stepMsg(stepSecret)}, "6/8 Client Secret Key"},
-		{"review", []tea.Msg{healthMsg{}, adminCheckedMsg{token: "x", remembered: true, settings: settings}, stepMsg(stepReview)}, "7/8 Review"},
-		{"review asking to cancel", []tea.Msg{healthMsg{}, adminCheckedMsg{token: "x", remembered: true, settings: settings}, stepMsg(stepReview),
-			tea.KeyPressMsg{Code: tea.KeyEscape}}, "Cancel setup?"},
-		{"saving", []tea.Msg{healthMsg{}, adminCheckedMsg{token: "x", remembered: true, settings: settings}, stepMsg(stepReview),
-			tea.KeyPressMsg{Code: tea.KeyEnter}}, "Checking with Keycloak"},
-		{"save failed", []tea.Msg{healthMsg{}, adminCheckedMsg{token: "x", remembered: true, settings: settings}, stepMsg(stepReview),
-			tea.KeyPressMsg{Code: tea.KeyEnter}, savedMsg{err: &api.StatusError{Status: 422, Body: api.Error{Findings: findings}}}}, "✗ Client secret is correct"},
-		{"done", []tea.Msg{healthMsg{}, adminCheckedMsg{token: "x", remembered: true, settings: settings}, stepMsg(stepReview),
-			tea.KeyPressMsg{Code: tea.KeyEnter}, savedMsg{saved: api.AuthSettingsSaved{Findings: findings[:1]}}}, "Keycloak is connected"},
-	}
-	for _, tt := range steps {
-		t.Run("setup "+tt.name, func(t *testing.T) {
-			root := New(adminDeps(t, "http://127.0.0.1:8008", newFakeAdminSecrets()), StartSetup)
-			root = updateRoot(root, tea.WindowSizeMsg{Width: w, Height: h})
-			for _, msg := range tt.msgs {
-				if s, ok := msg.(stepMsg); ok {
-					root.setup, _ = root.setup.goTo(setupStep(s))
-					continue
-				}
-				root = updateRoot(root, msg)
-			}
-			rootFits(t, root, w, h, tt.want)
-		})
-	}
-
-	users := []api.User{}
-	for i := range 45 {
-		users = append(users, api.User{ID: fmt.Sprint(i), Account: fmt.Sprintf("developer-with-a-long-name-%02d@example.com", i), Team: "platform-engineering", Teams: []string{"platform-engineering"}, SignedIn: true, KeyActive: i%2 == 0, Enabled: true})
-	}
-	page := api.UserPage{Users: users[:20], Total: 45, Max: 20}
-	ustates := []struct {
-		name string
-		msgs []tea.Msg
-		want string
-	}{
-		{"asking for the token", []tea.Msg{storedTokenMsg{err: credentials.ErrNotFound}}, "Admin token"},
-		{"list", []tea.Msg{usersMsg{page: page, token: "x", max: 20}}, "page 1 of 3 · 45 users"},
-		{"confirm revoke", []tea.Msg{usersMsg{page: page, token: "x", max: 20}, tea.KeyPressMsg{Code: 'x', Text: "x"}}, "Revoke the plugin key of"},
-		{"team input", []tea.Msg{usersMsg{page: page, token: "x", max: 20}, tea.KeyPressMsg{Code: 't', Text: "t"}}, "Team for"},
-		{"error", []tea.Msg{usersMsg{token: "x", err: &api.StatusError{Status: 502, Body: api.Error{Error: "Keycloak cannot be reached", Detail: "latchkey could not reach the sign-in server. Try again in a minute; if it keeps failing, tell your administrator."}}}}, "Keycloak cannot be reached"},
-	}
-	for _, tt := range ustates {
-		t.Run("users "+tt.name, func(t *testing.T) {
-			root := New(adminDeps(t, "http://127.0.0.1:8008", newFakeAdminSecrets()), StartHome)
-			root.screen, root.users = screenUsers, newUsers(root.deps)
-			root = updateRoot(root, tea.WindowSizeMsg{Width: w, Height: h})
-			for _, msg := range tt.msgs {
-				root = updateRoot(root, msg)
-			}
-			rootFits(t, root, w, h, tt.want)
-		})
-	}
-}
-
-// stepMsg in TestViewsFit60x20 moves the wizard straight to a step.
-type stepMsg setupStep
-
-func updateRoot(m Model, msg tea.Msg) Model {
-	next, _ := m.Update(msg)
-	return next.(Model)
-}
-
-func rootFits(t *testing.T, root Model, w, h int, want string) {
-	t.Helper()
-	view := ansi.Strip(root.View().Content)
-	lines := strings.Split(view, "\n")
-	if len(lines) > h {
-		t.Errorf("%d lines, want at most %d:\n%s", len(lines), h, view)
-	}
-	for i, l := range lines {
-		if lw := ansi.StringWidth(l); lw > w {
-			t.Errorf("line %d is %d cells wide, want at most %d: %q", i+1, lw, w, l)
-		}
-	}
-	if !strings.Contains(oneLine(view), want) {
-		t.Errorf("view lacks %q:\n%s", want, view)
 	}
 }

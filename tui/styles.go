@@ -19,7 +19,6 @@ type styles struct {
 	Warn    lipgloss.Style
 	Fail    lipgloss.Style
 	Secret  lipgloss.Style
-	Box     lipgloss.Style
 }
 
 func newStyles(isDark bool) styles {
@@ -40,6 +39,5 @@ func newStyles(isDark bool) styles {
 		Warn:    lipgloss.NewStyle().Foreground(ld(lipgloss.Color("#9a6700"), lipgloss.Color("#d29922"))),
 		Fail:    lipgloss.NewStyle().Foreground(ld(lipgloss.Color("#cf222e"), lipgloss.Color("#f85149"))),
 		Secret:  lipgloss.NewStyle().Foreground(muted),
-		Box:     lipgloss.NewStyle().BorderStyle(lipgloss.RoundedBorder()).BorderForeground(line).Padding(0, 1),
 	}
 }

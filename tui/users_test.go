@@ -8,27 +8,11 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/latchkeyhq/latchkey/server/api"
 	"github.com/latchkeyhq/latchkey/store/credentials"
 )
-
-// usersLoop runs the Users screen alone at width×height.
-func usersLoop(t *testing.T, m *usersModel, width, height int) *msgLoop {
-	st := newStyles(true)
-	l := newMsgLoop(t,
-		func(msg tea.Msg) tea.Cmd {
-			var cmd tea.Cmd
-			*m, cmd = m.Update(msg)
-			return cmd
-		},
-		func() string { return ansi.Strip(m.View(st, width)) })
-	l.send(tea.WindowSizeMsg{Width: width, Height: height})
-	l.run(m.Init())
-	return l
-}
 
 // realmUsers are n users; bob is the first.
 func realmUsers(n int) []api.User {
@@ -45,22 +29,16 @@ func realmUsers(n int) []api.User {
 
 // usersWithToken is the Users screen of a fake server whose admin token is
 // remembered, loaded.
-func usersWithToken(t *testing.T, n, width, height int) (*fakeLatchkey, *usersModel, *msgLoop) {
+func usersWithToken(t *testing.T, n, width, height int) (*fakeLatchkey, *usersModel, *msgPump) {
 	t.Helper()
 	f, srvURL := newFakeLatchkey(t)
 	f.users = realmUsers(n)
-	secrets := newFakeAdminSecrets()
+	secrets := newFakeSecrets()
 	secrets.Set(t.Context(), srvURL, credentials.ItemAdminToken, fakeAdminToken)
 	m := newUsers(adminDeps(t, srvURL, secrets))
-	l := usersLoop(t, &m, width, height)
+	l := runScreen(t, &m, width, height)
 	l.waitFor("Users · page 1 of")
 	return f, &m, l
-}
-
-func (f *fakeLatchkey) usersQueries() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.queries...)
 }
 
 func TestUsersTable(t *testing.T) {
@@ -86,9 +64,9 @@ func TestUsersTable(t *testing.T) {
 func TestUsersAsksForTokenAndRemembersIt(t *testing.T) {
 	f, srvURL := newFakeLatchkey(t)
 	f.users = realmUsers(3)
-	secrets := newFakeAdminSecrets()
+	secrets := newFakeSecrets()
 	m := newUsers(adminDeps(t, srvURL, secrets))
-	l := usersLoop(t, &m, 80, 30)
+	l := runScreen(t, &m, 80, 30)
 	l.waitFor("Admin token", "it is remembered for")
 	if !m.Typing() {
 		t.Error("Typing() = false on the admin token field")
@@ -108,7 +86,7 @@ func TestUsersAsksForTokenAndRemembersIt(t *testing.T) {
 	// A remembered token that stopped working: asked again, with the reason.
 	f.token = "lka_rotated"
 	m2 := newUsers(adminDeps(t, srvURL, secrets))
-	l2 := usersLoop(t, &m2, 80, 30)
+	l2 := runScreen(t, &m2, 80, 30)
 	l2.waitFor("Admin token", "does not work")
 }
 
@@ -210,7 +188,7 @@ func TestUsersActions(t *testing.T) {
 			}
 			l.keys(tt.keys...)
 			if tt.prompt != "" {
-				v := oneLine(l.waitFor("plugin key of bob@example.com?"))
+				v := flatView(l.waitFor("plugin key of bob@example.com?"))
 				if !strings.Contains(v, tt.prompt) {
 					t.Errorf("prompt %q\nwant %q", v, tt.prompt)
 				}
@@ -274,10 +252,10 @@ func TestUsersErrorsOnScreen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newUsers(adminDeps(t, "http://127.0.0.1:9", newFakeAdminSecrets()))
+			m := newUsers(adminDeps(t, "http://127.0.0.1:9", newFakeSecrets()))
 			m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 30})
 			m, _ = m.Update(usersMsg{token: "lka_x", err: tt.err})
-			v := oneLine(ansi.Strip(m.View(newStyles(true), 80)))
+			v := flatView(m.View(newStyles(true), 80))
 			if !strings.Contains(v, tt.want) {
 				t.Errorf("view %q\nwant %q", v, tt.want)
 			}
@@ -290,71 +268,7 @@ func TestUsersErrorsOnScreen(t *testing.T) {
 	// A failed action keeps the list and says why.
 	_, m, l := usersWithToken(t, 3, 80, 30)
 	*m, _ = m.Update(userChangedMsg{action: actionRevoke, err: &api.StatusError{Status: http.StatusNotFound, Body: api.Error{Error: "No such user"}}})
-	if v := oneLine(l.view()); !strings.Contains(v, "✗ could not revoke the key of") || !strings.Contains(v, "No such user") || !strings.Contains(v, "carol@example.com") {
+	if v := flatView(l.view()); !strings.Contains(v, "✗ could not revoke the key of") || !strings.Contains(v, "No such user") || !strings.Contains(v, "carol@example.com") {
 		t.Errorf("view after a failed action %q", v)
-	}
-}
-
-// TestScreensFollowTheBackground draws the screens with the light and the
-// dark styles: the same text in different colours.
-func TestScreensFollowTheBackground(t *testing.T) {
-	_, users, _ := usersWithToken(t, 3, 80, 30)
-	setup := newSetup(adminDeps(t, "http://127.0.0.1:8008", newFakeAdminSecrets()))
-	setup, _ = setup.Update(tea.WindowSizeMsg{Width: 80, Height: 30})
-	setup.busy = ""
-	setup.vals = setupValues{url: "https://sso.example.com", realm: "acme", clientID: "latchkey"}
-	setup, _ = setup.goTo(stepReview)
-	for name, view := range map[string]func(styles) string{
-		"users": func(s styles) string { return users.View(s, 80) },
-		"setup": func(s styles) string { return setup.View(s, 80) },
-	} {
-		light, dark := view(newStyles(false)), view(newStyles(true))
-		if light == dark {
-			t.Errorf("%s: the same colours on light and dark backgrounds", name)
-		}
-		if ansi.Strip(light) != ansi.Strip(dark) {
-			t.Errorf("%s: the text differs between light and dark:\n%s\n---\n%s", name, ansi.Strip(light), ansi.Strip(dark))
-		}
-	}
-}
-
-// TestSetupFormFollowsTheBackground: the terminal's answer about its
-// background recolours the field on screen.
-func TestSetupFormFollowsTheBackground(t *testing.T) {
-	m, l := setupAt(t, api.AuthSettings{})
-	dark := m.form.View()
-	l.send(backgroundMsg(false))
-	light := m.form.View()
-	if dark == light || ansi.Strip(dark) != ansi.Strip(light) {
-		t.Errorf("the field did not change colour, or its text changed:\n%q\n%q", dark, light)
-	}
-}
-
-// TestScreensResize shrinks the terminal under the loaded Users screen and
-// under a wizard field: the table and the form take the new width.
-func TestScreensResize(t *testing.T) {
-	_, users, l := usersWithToken(t, 30, 100, 40)
-	l.send(tea.WindowSizeMsg{Width: 60, Height: 20})
-	checkWidth(t, "users", users.View(newStyles(true), 60), 60)
-	if got := users.table.Height(); got != 20-chromeLines-usersFixedLines-1 {
-		t.Errorf("table rows %d after the resize, want %d", got, 20-chromeLines-usersFixedLines-1)
-	}
-
-	setup, sl := setupAt(t, api.AuthSettings{})
-	sl.keys("https://a-rather-long-keycloak-host-name.example.com/auth")
-	sl.send(tea.WindowSizeMsg{Width: 60, Height: 20})
-	checkWidth(t, "setup", setup.View(newStyles(true), 60), 60)
-	sl.send(tea.WindowSizeMsg{Width: 120, Height: 40})
-	if v := ansi.Strip(setup.View(newStyles(true), 120)); !strings.Contains(v, "> https://a-rather-long-keycloak-host-name.example.com/auth") {
-		t.Errorf("after growing, the field does not show the whole value:\n%s", v)
-	}
-}
-
-func checkWidth(t *testing.T, what, view string, w int) {
-	t.Helper()
-	for i, line := range strings.Split(ansi.Strip(view), "\n") {
-		if ansi.StringWidth(line) > w {
-			t.Errorf("%s: line %d is %d cells wide, want at most %d: %q", what, i+1, ansi.StringWidth(line), w, line)
-		}
 	}
 }

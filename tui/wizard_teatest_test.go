@@ -8,11 +8,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
-	"github.com/latchkeyhq/latchkey/internal/keycloaktest"
 	"github.com/latchkeyhq/latchkey/server/api"
 	"github.com/latchkeyhq/latchkey/store/credentials"
 )
@@ -22,69 +20,48 @@ import (
 // admin token, the realm's fields with a wrong secret first (the server's
 // check fails with its fix), back to the secret, the right one, saved.
 func TestWizardAgainstRealServerAndKeycloak(t *testing.T) {
-	kc := keycloaktest.FromEnv(t)
-	realm, err := keycloaktest.LoadRealm(keycloaktest.RepoFile(t, "testdata/keycloak/test-realm.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	kc, realm := testRealm(t)
 	serverURL, adminToken := newTestServer(t)
-	secrets := newFakeAdminSecrets()
-	tm := teatest.NewTestModel(t, New(adminDeps(t, serverURL, secrets), StartSetup),
-		teatest.WithInitialTermSize(80, 30),
-		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
-	// waitFor waits until the screen has shown every one of want since the
-	// last wait; seen is what it showed.
-	var seen string
-	waitFor := func(d time.Duration, want ...string) {
-		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-			out := ansi.Strip(string(b))
-			seen = out
-			for _, w := range want {
-				if !strings.Contains(out, w) {
-					return false
-				}
-			}
-			return true
-		}, teatest.WithDuration(d), teatest.WithCheckInterval(10*time.Millisecond))
-	}
-	enter := func() { tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter}) }
+	secrets := newFakeSecrets()
+	s := startProgram(t, adminDeps(t, serverURL, secrets), StartSetup)
+	// Each wait looks at what the screen drew since the last one.
+	waitFor := func(want ...string) string { t.Helper(); return s.waitForNew(t, want...) }
 
-	waitFor(10*time.Second, "server answers", "Admin token", "Printed by latchkey serve")
-	tm.Type(adminToken.Reveal())
-	enter()
-	waitFor(10*time.Second, "3/8", "Server Url", "admin token accepted")
-	tm.Type(kc.URL)
-	enter()
-	waitFor(5*time.Second, "4/8", "Realm Name")
-	tm.Type(realm.Name)
-	enter()
-	waitFor(5*time.Second, "5/8", "Client ID")
-	tm.Type(realm.ClientID)
-	enter()
-	waitFor(5*time.Second, "6/8", "Client Secret Key")
-	tm.Type("not-the-" + realm.ClientID + "-secret")
-	enter()
-	waitFor(5*time.Second, "7/8", "Valid redirect URIs", serverURL+"/*")
-	enter()
+	waitFor("server answers", "Admin token", "Printed by latchkey serve")
+	s.tm.Type(adminToken.Reveal())
+	s.tm.Send(enter())
+	waitFor("3/8", "Server Url", "admin token accepted")
+	s.tm.Type(kc.URL)
+	s.tm.Send(enter())
+	waitFor("4/8", "Realm Name")
+	s.tm.Type(realm.Name)
+	s.tm.Send(enter())
+	waitFor("5/8", "Client ID")
+	s.tm.Type(realm.ClientID)
+	s.tm.Send(enter())
+	waitFor("6/8", "Client Secret Key")
+	s.tm.Type("not-the-" + realm.ClientID + "-secret")
+	s.tm.Send(enter())
+	waitFor("7/8", "Valid redirect URIs", serverURL+"/*")
+	s.tm.Send(enter())
 
 	// Keycloak refuses the secret: the ✗ check about it, with the fix under
 	// it; nothing saved.
-	waitFor(60*time.Second, "✗", "fix:", "→ Credentials")
+	seen := waitFor("✗", "fix:", "→ Credentials")
 	if !regexp.MustCompile(`✗ [^\n]*[Ss]ecret`).MatchString(seen) {
 		t.Errorf("no failed check about the secret on the screen:\n%s", seen)
 	}
-	tm.Send(tea.KeyPressMsg{Code: 'e', Text: "e"})
-	waitFor(5*time.Second, "6/8", "Client Secret Key")
-	tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
-	tm.Type(realm.ClientSecret)
-	enter()
-	waitFor(5*time.Second, "7/8", "Review")
-	enter()
-	waitFor(60*time.Second, "Keycloak is connected.")
-	enter() // started as `latchkey setup`: the done screen ends the program
+	s.tm.Send(tea.KeyPressMsg{Code: 'e', Text: "e"})
+	waitFor("6/8", "Client Secret Key")
+	s.tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
+	s.tm.Type(realm.ClientSecret)
+	s.tm.Send(enter())
+	waitFor("7/8", "Review")
+	s.tm.Send(enter())
+	waitFor("Keycloak is connected.")
+	s.tm.Send(enter()) // started as `latchkey setup`: the done screen ends the program
 
-	final := ansi.Strip(tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model).View().Content)
+	final := ansi.Strip(s.tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model).View().Content)
 	for _, want := range []string{"Keycloak is connected.", "latchkey login --server " + serverURL, "✓ "} {
 		if !strings.Contains(final, want) {
 			t.Errorf("the last screen lacks %q:\n%s", want, final)
