@@ -1,15 +1,11 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +16,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 
 	"github.com/latchkeyhq/latchkey/auth"
+	"github.com/latchkeyhq/latchkey/internal/servertest"
 	"github.com/latchkeyhq/latchkey/server"
 	"github.com/latchkeyhq/latchkey/store"
 )
@@ -34,93 +31,38 @@ type gatewayEnv struct {
 	Key   auth.Secret
 	User  store.User
 	Store *store.Store
-	Logs  *logBuffer
+	Logs  *servertest.LogBuffer
 	srv   *server.Server
 	stop  func() // shuts the server down; returns once it has
 }
 
-type gatewaySetup struct {
-	cfg   server.Config
-	store func(*store.Store) server.Store // wraps the store (nil: as it is)
-}
-
-type gatewayOption func(*gatewaySetup)
-
-func withConfig(f func(*server.Config)) gatewayOption {
-	return func(s *gatewaySetup) { f(&s.cfg) }
-}
-
 // newGatewayEnv starts latchkey with upstream ("" for none) as its upstream.
-func newGatewayEnv(t *testing.T, upstream string, opts ...gatewayOption) *gatewayEnv {
+func newGatewayEnv(t *testing.T, upstream string, opts ...envOption) *gatewayEnv {
 	t.Helper()
-	sealer, err := store.NewSealer(make([]byte, store.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	public := &url.URL{Scheme: "http", Host: l.Addr().String()}
-	logs := &logBuffer{}
-	setup := gatewaySetup{cfg: server.Config{
-		PublicURL: public, AdminTokenHash: auth.HashToken(auth.NewToken("lka_").Reveal()),
-		UserSession:  server.SessionPolicy{Idle: time.Hour, Max: 8 * time.Hour},
-		AdminSession: server.SessionPolicy{Idle: time.Hour, Max: 8 * time.Hour},
-		Keycloak:     &http.Client{Timeout: 10 * time.Second},
-		Logger:       slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), nil)),
-		Gateway:      server.GatewayConfig{UpstreamKey: upstreamKey},
-	}}
-	if upstream != "" {
-		u, err := url.Parse(upstream)
-		if err != nil {
-			t.Fatal(err)
+	o := servertest.Options{Configure: func(c *server.Config) {
+		c.Gateway = server.GatewayConfig{UpstreamKey: upstreamKey}
+		if upstream != "" {
+			u, err := url.Parse(upstream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Gateway.Upstream = u
 		}
-		setup.cfg.Gateway.Upstream = u
+	}}
+	for _, opt := range opts {
+		opt(&o)
 	}
-	for _, o := range opts {
-		o(&setup)
-	}
-	var storeOpts []store.Option
-	if setup.cfg.Now != nil {
-		storeOpts = append(storeOpts, store.WithClock(setup.cfg.Now))
-	}
-	st, err := store.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "latchkey.db"), sealer, storeOpts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	u, err := st.RecordLogin(t.Context(), store.Login{Issuer: "https://kc.example/realms/acme", Subject: "sub-erin",
+	s := servertest.Start(t, o)
+	u, err := s.Store.RecordLogin(t.Context(), store.Login{Issuer: "https://kc.example/realms/acme", Subject: "sub-erin",
 		Username: "erin", Email: "erin@example.com", Teams: []string{"backend"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	key := auth.NewPluginKey()
-	if _, err := st.CreatePluginKeyIfNone(t.Context(), u.ID, key); err != nil {
+	if _, err := s.Store.CreatePluginKeyIfNone(t.Context(), u.ID, key); err != nil {
 		t.Fatal(err)
 	}
-	var wrapped server.Store = st
-	if setup.store != nil {
-		wrapped = setup.store(st)
-	}
-	srv, err := server.New(setup.cfg, wrapped)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("server shutdown: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return &gatewayEnv{URL: public.String(), Key: key, User: u, Store: st, Logs: logs, srv: srv, stop: stop}
+	return &gatewayEnv{URL: s.URL, Key: key, User: u, Store: s.Store, Logs: s.Logs, srv: s.Server, stop: s.Stop}
 }
 
 // openAI is the official OpenAI SDK pointed at the gateway, with key as its

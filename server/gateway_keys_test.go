@@ -11,6 +11,7 @@ import (
 	"github.com/openai/openai-go/v3"
 
 	"github.com/latchkeyhq/latchkey/auth"
+	"github.com/latchkeyhq/latchkey/internal/servertest"
 	"github.com/latchkeyhq/latchkey/server"
 	"github.com/latchkeyhq/latchkey/store"
 )
@@ -21,7 +22,7 @@ func withGateway(t *testing.T, upstream string) envOption {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(s *envSetup) { s.cfg.Gateway = server.GatewayConfig{Upstream: u, UpstreamKey: upstreamKey} }
+	return withServerConfig(func(c *server.Config) { c.Gateway = server.GatewayConfig{Upstream: u, UpstreamKey: upstreamKey} })
 }
 
 // sdkStatus is the HTTP status of a chat completion through the gateway
@@ -132,7 +133,7 @@ func TestGatewayRefusesDisabledUser(t *testing.T) {
 	clock := newTestClock()
 	const interval = time.Minute
 	up := newTestUpstream(t)
-	e := newEnv(t, withClock(clock.Now), withGateway(t, up.URL), func(s *envSetup) { s.cfg.UserCheckInterval = interval })
+	e := newEnv(t, withClock(clock.Now), withGateway(t, up.URL), withServerConfig(func(c *server.Config) { c.UserCheckInterval = interval }))
 	e.configure(t)
 	username, password := "gw-"+auth.NewToken("")[:8].Reveal(), "Pw-"+auth.NewToken("").Reveal()
 	id := e.createKeycloakUser(t, username, password)
@@ -214,8 +215,9 @@ func (r touchRecorder) TouchPluginKey(ctx context.Context, hash []byte, at time.
 func TestKeyLastUseWrittenOncePerFiveMinutes(t *testing.T) {
 	clock := newTestClock()
 	touches := make(chan time.Time, 16)
-	e := newGatewayEnv(t, "", withConfig(func(c *server.Config) { c.Now = clock.Now }), func(s *gatewaySetup) {
-		s.store = func(st *store.Store) server.Store { return touchRecorder{Store: st, touches: touches} }
+	e := newGatewayEnv(t, "", func(o *servertest.Options) {
+		o.Now = clock.Now
+		o.WrapStore = func(st *store.Store) server.Store { return touchRecorder{Store: st, touches: touches} }
 	})
 	start := clock.Now()
 	for range 5 {

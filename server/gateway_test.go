@@ -233,7 +233,7 @@ func TestGatewayUpstreamTimeout(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	t.Cleanup(up.Close)
-	e := newGatewayEnv(t, up.URL, withConfig(func(c *server.Config) { c.Gateway.ResponseHeaderTimeout = 50 * time.Millisecond }))
+	e := newGatewayEnv(t, up.URL, withServerConfig(func(c *server.Config) { c.Gateway.ResponseHeaderTimeout = 50 * time.Millisecond }))
 	resp, body := do(t, http.MethodPost, e.URL+"/v1/chat/completions", e.Key, `{}`, nil)
 	if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(body, `"detail"`) {
 		t.Errorf("got %d %s; want 504 with a detail", resp.StatusCode, body)
@@ -349,7 +349,7 @@ func TestGatewayPaths(t *testing.T) {
 
 func TestGatewayPathsConfigurable(t *testing.T) {
 	up := newTestUpstream(t)
-	e := newGatewayEnv(t, up.URL, withConfig(func(c *server.Config) { c.Gateway.Paths = []string{"/v1/chat/", "/inference/"} }))
+	e := newGatewayEnv(t, up.URL, withServerConfig(func(c *server.Config) { c.Gateway.Paths = []string{"/v1/chat/", "/inference/"} }))
 	for path, want := range map[string]int{"/v1/chat/completions": 200, "/inference/x": 200, "/v1/embeddings": 404, "/refact-caps": 404} {
 		if resp, body := do(t, http.MethodPost, e.URL+path, e.Key, "{}", nil); resp.StatusCode != want {
 			t.Errorf("%s: %d %s; want %d", path, resp.StatusCode, body, want)
@@ -463,7 +463,7 @@ func TestFailedKeysAreRateLimited(t *testing.T) {
 		}
 	})
 	t.Run("behind a trusted proxy", func(t *testing.T) {
-		e := newGatewayEnv(t, "", withConfig(func(c *server.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} }))
+		e := newGatewayEnv(t, "", withServerConfig(func(c *server.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} }))
 		for range 60 {
 			do(t, http.MethodGet, e.URL+"/api/v1/auth/verify", auth.NewPluginKey(), "", map[string]string{"X-Forwarded-For": "203.0.113.7"})
 		}
@@ -485,7 +485,7 @@ func TestFailedKeysAreRateLimited(t *testing.T) {
 func TestLongStreamOutlivesServerTimeouts(t *testing.T) {
 	const timeout = 150 * time.Millisecond
 	up := newTestUpstream(t)
-	e := newGatewayEnv(t, up.URL, withConfig(func(c *server.Config) { c.ReadTimeout, c.WriteTimeout = timeout, timeout }))
+	e := newGatewayEnv(t, up.URL, withServerConfig(func(c *server.Config) { c.ReadTimeout, c.WriteTimeout = timeout, timeout }))
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	client := openAI(e.URL, e.Key)

@@ -1,17 +1,15 @@
 package server_test
 
 import (
-	"context"
+	"encoding/json"
 	"errors"
 	"html"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/latchkeyhq/latchkey/auth"
 	"github.com/latchkeyhq/latchkey/internal/keycloaktest"
+	"github.com/latchkeyhq/latchkey/internal/servertest"
 	"github.com/latchkeyhq/latchkey/server"
 	"github.com/latchkeyhq/latchkey/server/api"
 	"github.com/latchkeyhq/latchkey/store"
@@ -37,23 +36,27 @@ type env struct {
 	API        *api.Client
 	Realm      keycloaktest.Realm
 	KC         *keycloaktest.Instance
-	Logs       *logBuffer
+	Logs       *servertest.LogBuffer
 	srv        *server.Server
 }
 
-// envSetup is what envOptions may change before the server starts.
-type envSetup struct {
-	cfg       server.Config
-	storeOpts []store.Option
-}
-
-type envOption func(*envSetup)
+type envOption func(*servertest.Options)
 
 // withClock makes the server and its store read the time from now.
 func withClock(now func() time.Time) envOption {
-	return func(s *envSetup) {
-		s.cfg.Now = now
-		s.storeOpts = append(s.storeOpts, store.WithClock(now))
+	return func(o *servertest.Options) { o.Now = now }
+}
+
+// withServerConfig changes the server's configuration; several add up.
+func withServerConfig(f func(*server.Config)) envOption {
+	return func(o *servertest.Options) {
+		prev := o.Configure
+		o.Configure = func(c *server.Config) {
+			if prev != nil {
+				prev(c)
+			}
+			f(c)
+		}
 	}
 }
 
@@ -64,48 +67,14 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := store.NewSealer(make([]byte, store.KeySize))
-	if err != nil {
-		t.Fatal(err)
+	var o servertest.Options
+	for _, opt := range opts {
+		opt(&o)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	public := &url.URL{Scheme: "http", Host: l.Addr().String()}
-	token := auth.NewToken("lka_")
-	logs := &logBuffer{}
-	setup := envSetup{cfg: server.Config{
-		PublicURL: public, AdminTokenHash: auth.HashToken(token.Reveal()),
-		UserSession:  server.SessionPolicy{Idle: time.Hour, Max: 8 * time.Hour},
-		AdminSession: server.SessionPolicy{Idle: time.Hour, Max: 8 * time.Hour},
-		Keycloak:     &http.Client{Timeout: 10 * time.Second},
-		Logger:       slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), nil)),
-	}}
-	for _, o := range opts {
-		o(&setup)
-	}
-	st, err := store.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "latchkey.db"), sealer, setup.storeOpts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := server.New(setup.cfg, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server shutdown: %v", err)
-		}
-	})
+	s := servertest.Start(t, o)
 	return &env{
-		URL: public.String(), AdminToken: token, Store: st, Logs: logs, srv: srv,
-		API: api.NewClient(public.String(), &http.Client{Timeout: 30 * time.Second}), Realm: realm, KC: kc,
+		URL: s.URL, AdminToken: s.AdminToken, Store: s.Store, Logs: s.Logs, srv: s.Server,
+		API: api.NewClient(s.URL, &http.Client{Timeout: 30 * time.Second}), Realm: realm, KC: kc,
 	}
 }
 
@@ -251,7 +220,7 @@ func (e *env) pluginLogin(t *testing.T, key string) (int, map[string]any) {
 	}
 	defer resp.Body.Close()
 	var body map[string]any
-	if err := decodeJSONBody(resp.Body, &body); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		t.Fatalf("/v1/login body: %v", err)
 	}
 	return resp.StatusCode, body
