@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/latchkeyhq/latchkey/internal/procgroup"
 )
 
 // DefaultVersion is the Keycloak release used unless LATCHKEY_KEYCLOAK_VERSION says otherwise.
@@ -49,8 +51,8 @@ type Instance struct {
 	LogFile       string // Keycloak's output; empty for an instance from the environment
 
 	client *http.Client
-	proc   *group   // nil when this process did not start Keycloak
-	onStop []func() // idempotent clean-ups run by Stop once the processes are gone
+	proc   *procgroup.Group // nil when this process did not start Keycloak
+	onStop []func()         // idempotent clean-ups run by Stop once the processes are gone
 	token  adminToken
 }
 
@@ -188,7 +190,7 @@ func launch(ctx context.Context, s launchSpec) (*Instance, error) {
 	cmd.Env = kcEnv(os.Environ(), s.java, inst.AdminUser, inst.AdminPassword)
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	start := time.Now()
-	if inst.proc, err = startGroup(cmd); err != nil {
+	if inst.proc, err = procgroup.Start(cmd); err != nil {
 		return nil, err
 	}
 	if err := inst.waitReady(ctx); err != nil {
@@ -196,7 +198,7 @@ func launch(ctx context.Context, s launchSpec) (*Instance, error) {
 		if s.augmenting {
 			grace = stopGrace
 		}
-		stopErr := inst.proc.stop(grace)
+		stopErr := inst.proc.Stop(grace)
 		return nil, errors.Join(fmt.Errorf("%w; last lines of %s:\n%s", err, s.logPath, tailFile(s.logPath, 80)), stopErr)
 	}
 	fmt.Fprintf(s.out, "keycloaktest: keycloak ready at %s in %s (java %d)\n", inst.URL, since(start), s.java.major)
@@ -238,8 +240,8 @@ func (i *Instance) waitReady(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-i.proc.exited:
-			return fmt.Errorf("keycloak exited before it was ready: %v", i.proc.err)
+		case <-i.proc.Exited():
+			return fmt.Errorf("keycloak exited before it was ready: %v", i.proc.Err())
 		case <-ctx.Done():
 			return fmt.Errorf("wait for keycloak at %s: %w", i.URL, ctx.Err())
 		case <-tick.C:
@@ -253,7 +255,7 @@ func (i *Instance) Stop() error {
 	if i.proc == nil {
 		return nil
 	}
-	if err := i.proc.stop(stopGrace); err != nil {
+	if err := i.proc.Stop(stopGrace); err != nil {
 		return fmt.Errorf("stop keycloak: %w", err)
 	}
 	for _, f := range i.onStop {

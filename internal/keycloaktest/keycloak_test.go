@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/latchkeyhq/latchkey/internal/procgroup"
 )
 
 const testRealmFile = "testdata/keycloak/test-realm.json"
@@ -112,8 +114,8 @@ func TestStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { kc.Stop() })
-	pgid := kc.proc.pgid
-	if !groupAlive(pgid) {
+	pgid := kc.proc.Pgid
+	if !procgroup.Alive(pgid) {
 		t.Fatalf("process group %d is not running", pgid)
 	}
 	start := time.Now()

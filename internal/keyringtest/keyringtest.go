@@ -115,7 +115,7 @@ func (s *Session) Stop() error {
 			}
 		}
 		for i := len(s.procs) - 1; i >= 0; i-- {
-			if err := s.procs[i].stop(5 * time.Second); err != nil {
+			if err := s.procs[i].Stop(5 * time.Second); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -210,8 +210,8 @@ func startBus(ctx context.Context, dir string) (*Session, error) {
 		return nil, errors.Join(fmt.Errorf("start the session bus: no address printed: %w (log %s)", context.Cause(ctx), logPath), s.Stop())
 	}
 	if s.addr == "" {
-		<-p.exited
-		return nil, errors.Join(fmt.Errorf("start the session bus: dbus-daemon exited: %v: %s", p.err, tail(logPath)), s.Stop())
+		<-p.Exited()
+		return nil, errors.Join(fmt.Errorf("start the session bus: dbus-daemon exited: %v: %s", p.Err(), tail(logPath)), s.Stop())
 	}
 	return s, nil
 }
@@ -292,8 +292,8 @@ func waitForOwner(ctx context.Context, addr string, p *proc) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%s did not appear on the bus: %w", secretsName, context.Cause(ctx))
-		case <-p.exited:
-			return fmt.Errorf("%s exited: %v", p.name, p.err)
+		case <-p.Exited():
+			return fmt.Errorf("%s exited: %v", p.name, p.Err())
 		case <-tick.C:
 		}
 	}

@@ -165,8 +165,8 @@ func stopAndCheck(t *testing.T, s *Session) {
 		t.Errorf("Stop: %v", err)
 	}
 	for _, p := range s.procs {
-		if err := syscall.Kill(p.pid, 0); !errors.Is(err, syscall.ESRCH) {
-			t.Errorf("%s (pid %d) still there after Stop: kill 0 = %v", p.name, p.pid, err)
+		if err := syscall.Kill(p.Pgid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("%s (pid %d) still there after Stop: kill 0 = %v", p.name, p.Pgid, err)
 		}
 	}
 	if err := s.Stop(); err != nil {

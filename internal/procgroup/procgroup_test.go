@@ -1,4 +1,4 @@
-package keycloaktest
+package procgroup
 
 import (
 	"bufio"
@@ -30,16 +30,16 @@ func TestGroupStop(t *testing.T) {
 			t.Parallel()
 			g := startReady(t, tt.script, grace)
 			start := time.Now()
-			if err := g.stop(grace); err != nil {
+			if err := g.Stop(grace); err != nil {
 				t.Fatalf("stop: %v", err)
 			}
-			if groupAlive(g.pgid) {
-				t.Errorf("process group %d still has members after stop", g.pgid)
+			if Alive(g.Pgid) {
+				t.Errorf("process group %d still has members after stop", g.Pgid)
 			}
 			if took := time.Since(start); tt.needKill && took < grace {
 				t.Errorf("stop took %s, want at least the %s grace before SIGKILL", took, grace)
 			}
-			if err := g.stop(grace); err != nil {
+			if err := g.Stop(grace); err != nil {
 				t.Errorf("second stop: %v", err)
 			}
 		})
@@ -48,7 +48,7 @@ func TestGroupStop(t *testing.T) {
 
 // startReady starts script in its own group and returns once it has printed "ready", i.e. once its
 // children exist and its traps are set.
-func startReady(t *testing.T, script string, grace time.Duration) *group {
+func startReady(t *testing.T, script string, grace time.Duration) *Group {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -57,12 +57,12 @@ func startReady(t *testing.T, script string, grace time.Duration) *group {
 	defer r.Close()
 	cmd := exec.Command("sh", "-c", script)
 	cmd.Stdout = w
-	g, err := startGroup(cmd)
+	g, err := Start(cmd)
 	w.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { syscall.Kill(-g.pgid, syscall.SIGKILL) })
+	t.Cleanup(func() { syscall.Kill(-g.Pgid, syscall.SIGKILL) })
 	if line, err := bufio.NewReader(r).ReadString('\n'); err != nil || line != "ready\n" {
 		t.Fatalf("read readiness line: %q, %v", line, err)
 	}

@@ -1,4 +1,7 @@
-package keycloaktest
+// Package procgroup runs a test daemon as the leader of its own process
+// group, so that its whole tree can be signalled at once and nothing is left
+// behind: not when the test stops it, and not when the test binary dies.
+package procgroup
 
 import (
 	"errors"
@@ -10,10 +13,10 @@ import (
 	"time"
 )
 
-// group is a child process started as the leader of its own process group, so that the whole tree
-// (kc.sh, the java it forks, the java it execs after augmentation) can be signalled at once.
-type group struct {
-	pgid   int
+// Group is a child process started as the leader of its own process group
+// (e.g. kc.sh, the java it forks, the java it execs after augmentation).
+type Group struct {
+	Pgid   int
 	exited chan struct{} // closed once the leader has been reaped
 	err    error         // the leader's exit status; read only after exited is closed
 
@@ -21,11 +24,11 @@ type group struct {
 	stopErr  error
 }
 
-// startGroup starts cmd in a new process group. The child also gets SIGTERM when this process dies
-// (Pdeathsig), so a test binary killed by a timeout panic or SIGKILL does not leave Keycloak behind.
-func startGroup(cmd *exec.Cmd) (*group, error) {
+// Start starts cmd in a new process group. The child also gets SIGTERM when this process dies
+// (Pdeathsig), so a test binary killed by a timeout panic or SIGKILL leaves nothing behind.
+func Start(cmd *exec.Cmd) (*Group, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	g := &group{exited: make(chan struct{})}
+	g := &Group{exited: make(chan struct{})}
 	started := make(chan error, 1)
 	// Pdeathsig fires when the parent *thread* exits, not the process. Keeping the starting
 	// goroutine locked to its thread until the child is reaped means that thread outlives the child.
@@ -36,7 +39,7 @@ func startGroup(cmd *exec.Cmd) (*group, error) {
 			started <- err
 			return
 		}
-		g.pgid = cmd.Process.Pid
+		g.Pgid = cmd.Process.Pid
 		started <- nil
 		g.err = cmd.Wait()
 		close(g.exited)
@@ -47,16 +50,22 @@ func startGroup(cmd *exec.Cmd) (*group, error) {
 	return g, nil
 }
 
-// stop ends the group (see terminate). Only the first call does the work; later and concurrent
+// Exited is closed once the leader has been reaped.
+func (g *Group) Exited() <-chan struct{} { return g.exited }
+
+// Err is the leader's exit status; read it only after Exited is closed.
+func (g *Group) Err() error { return g.err }
+
+// Stop ends the group (see terminate). Only the first call does the work; later and concurrent
 // calls wait for it and return its result.
-func (g *group) stop(grace time.Duration) error {
+func (g *Group) Stop(grace time.Duration) error {
 	g.stopOnce.Do(func() { g.stopErr = g.terminate(grace) })
 	return g.stopErr
 }
 
 // terminate sends SIGTERM to the group, waits up to grace for the leader and every other member to
 // go, then SIGKILLs whatever is left and waits for the group to be empty.
-func (g *group) terminate(grace time.Duration) error {
+func (g *Group) terminate(grace time.Duration) error {
 	if err := g.signal(syscall.SIGTERM); err != nil {
 		return err
 	}
@@ -69,15 +78,15 @@ func (g *group) terminate(grace time.Duration) error {
 	// Members orphaned by the leader's death stay zombies until init reaps them, which some
 	// minimal init processes do only every few seconds.
 	if !g.waitEmpty(10 * time.Second) {
-		return fmt.Errorf("process group %d still alive after SIGKILL", g.pgid)
+		return fmt.Errorf("process group %d still alive after SIGKILL", g.Pgid)
 	}
 	return nil
 }
 
-func (g *group) signal(sig syscall.Signal) error {
-	err := syscall.Kill(-g.pgid, sig)
+func (g *Group) signal(sig syscall.Signal) error {
+	err := syscall.Kill(-g.Pgid, sig)
 	if err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("signal process group %d: %w", g.pgid, err)
+		return fmt.Errorf("signal process group %d: %w", g.Pgid, err)
 	}
 	return nil
 }
@@ -85,14 +94,14 @@ func (g *group) signal(sig syscall.Signal) error {
 // waitEmpty reports whether the leader has been reaped and no member of the group is left within d.
 // Members other than the leader are not our children, so polling kill(-pgid, 0) is the only way to
 // see them go; ESRCH means the group is empty.
-func (g *group) waitEmpty(d time.Duration) bool {
+func (g *Group) waitEmpty(d time.Duration) bool {
 	deadline := time.NewTimer(d)
 	defer deadline.Stop()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	exited, reaped := g.exited, false
 	for {
-		if reaped && !groupAlive(g.pgid) {
+		if reaped && !Alive(g.Pgid) {
 			return true
 		}
 		select {
@@ -105,7 +114,7 @@ func (g *group) waitEmpty(d time.Duration) bool {
 	}
 }
 
-// groupAlive reports whether any process of the group exists (zombies included).
-func groupAlive(pgid int) bool {
+// Alive reports whether any process of the group exists (zombies included).
+func Alive(pgid int) bool {
 	return !errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH)
 }
