@@ -124,19 +124,25 @@ func runFor(ctx context.Context, c *http.Client, conns int, d time.Duration, p p
 	return all, errs, time.Since(start)
 }
 
+// newRequest builds a probe's request, with key as bearer when given.
+func newRequest(ctx context.Context, method, url, key string, body []byte) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err == nil && key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return req, err
+}
+
 // exchange times a whole request and its answer, which must be want.
 func exchange(method, url, key string, body []byte, want int) probe {
 	return func(ctx context.Context, c *http.Client) (time.Duration, error) {
-		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(body)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, url, rd)
+		req, err := newRequest(ctx, method, url, key, body)
 		if err != nil {
 			return 0, err
-		}
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
 		}
 		start := time.Now()
 		resp, err := c.Do(req)
@@ -156,12 +162,9 @@ func exchange(method, url, key string, body []byte, want int) probe {
 // firstChunk times a streamed request up to its first chunk of body.
 func firstChunk(url, key string, body []byte) probe {
 	return func(ctx context.Context, c *http.Client) (time.Duration, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		req, err := newRequest(ctx, http.MethodPost, url, key, body)
 		if err != nil {
 			return 0, err
-		}
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
 		}
 		start := time.Now()
 		resp, err := c.Do(req)
