@@ -168,3 +168,23 @@ func mustURL(t *testing.T, raw string) *url.URL {
 	}
 	return u
 }
+
+func TestCheckSettingsSavesNothing(t *testing.T) {
+	e := newEnv(t)
+	bad := e.goodSettings()
+	bad.Realm = "No-Such-Realm"
+	report, err := e.API.CheckAuthSettings(t.Context(), e.AdminToken, &bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]auth.Status{auth.IDRealm: auth.StatusFail}, problems(report.Findings)); diff != "" || report.Status != auth.StatusFail {
+		t.Errorf("check of a wrong realm: status %s, problems (-want +got):\n%s", report.Status, diff)
+	}
+	good := e.goodSettings()
+	if report, err = e.API.CheckAuthSettings(t.Context(), e.AdminToken, &good); err != nil || report.Status != auth.StatusOK {
+		t.Errorf("check of the good settings: %v, %+v", err, problems(report.Findings))
+	}
+	if got, _ := e.API.AuthSettings(t.Context(), e.AdminToken); got.URL != "" || got.ClientSecretSet {
+		t.Errorf("checking saved settings: %+v", got)
+	}
+}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"crypto/rand"
 	"net/http"
 	"net/url"
 	"strings"
@@ -299,4 +300,47 @@ func resolve(t *testing.T, p page, location string) string {
 		t.Fatal(err)
 	}
 	return u.String()
+}
+
+// A realm that maps groups into the ID token: latchkey takes the teams from
+// the claim. This client has no service account at all, so the Admin API
+// cannot be the source; the settings are saved anyway for that reason.
+func TestTeamsFromGroupsClaim(t *testing.T) {
+	e := newEnv(t)
+	clientID, secret := "latchkey-claims-"+strings.ToLower(rand.Text()[:8]), "claims-secret-0123456789"
+	client := map[string]any{
+		"clientId": clientID, "enabled": true, "publicClient": false, "secret": secret,
+		"standardFlowEnabled": true, "serviceAccountsEnabled": false,
+		"redirectUris": []string{"http://127.0.0.1/*"}, "webOrigins": []string{"http://127.0.0.1/"},
+		"protocolMappers": []map[string]any{{
+			"name": "groups", "protocol": "openid-connect", "protocolMapper": "oidc-group-membership-mapper",
+			"config": map[string]string{"claim.name": "groups", "full.path": "false", "id.token.claim": "true", "access.token.claim": "true"},
+		}},
+	}
+	clients := "/admin/realms/" + e.Realm.Name + "/clients"
+	if err := e.KC.Admin(t.Context(), http.MethodPost, clients, client, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		var found []struct{ ID string }
+		if err := e.KC.Admin(context.Background(), http.MethodGet, clients+"?clientId="+clientID, nil, &found); err == nil && len(found) == 1 {
+			e.KC.Admin(context.Background(), http.MethodDelete, clients+"/"+found[0].ID, nil, nil)
+		}
+	})
+	update := e.goodSettings()
+	update.ClientID, update.ClientSecret, update.SaveAnyway = clientID, &secret, true
+	saved, err := e.API.UpdateAuthSettings(t.Context(), e.AdminToken, update)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := (auth.Report{Findings: saved.Findings}).Finding(auth.IDServiceAccount); f.Status != auth.StatusFail {
+		t.Fatalf("service-account check: %+v; the test needs a client without a service account", f)
+	}
+	me, err := e.API.Me(t.Context(), pluginKey(t, e.signIn(t, newBrowser(t), "bob")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"backend", "frontend"}, me.Teams); diff != "" {
+		t.Errorf("teams from the groups claim (-want +got):\n%s", diff)
+	}
 }
