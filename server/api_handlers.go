@@ -107,12 +107,7 @@ func (s *Server) apiSaveAuthSettings(w http.ResponseWriter, r *http.Request) {
 		s.failJSON(w, r, err)
 		return
 	}
-	change := settingsChange{Enabled: in.Enabled, URL: in.URL, Realm: in.Realm, ClientID: in.ClientID, SaveAnyway: in.SaveAnyway}
-	if in.ClientSecret != nil {
-		secret := auth.Secret(*in.ClientSecret)
-		change.ClientSecret = &secret
-	}
-	saved, report, err := s.saveSettings(r.Context(), change)
+	saved, report, err := s.saveSettings(r.Context(), changeFromAPI(in))
 	var fe *auth.FieldError
 	switch {
 	case errors.As(err, &fe):
@@ -142,10 +137,8 @@ func (s *Server) apiCheckAuthSettings(w http.ResponseWriter, r *http.Request) {
 			s.failJSON(w, r, err)
 			return
 		}
-		settings = auth.Settings{Enabled: true, URL: in.URL, Realm: in.Realm, ClientID: in.ClientID, ClientSecret: settings.ClientSecret}
-		if in.ClientSecret != nil && *in.ClientSecret != "" {
-			settings.ClientSecret = auth.Secret(*in.ClientSecret)
-		}
+		in.Enabled = true // what is checked is a sign-in through these settings
+		settings = changeFromAPI(in).over(settings)
 	}
 	report, _ := s.diagnose(r.Context(), settings)
 	writeJSON(w, http.StatusOK, api.CheckReport{Status: report.Status(), Findings: nonNilFindings(report.Findings)})

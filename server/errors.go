@@ -27,6 +27,13 @@ func (e *userError) Error() string {
 
 func (e *userError) Unwrap() error { return e.err }
 
+// because is e with err as its cause, for the log.
+func (e *userError) because(err error) *userError {
+	c := *e
+	c.err = err
+	return &c
+}
+
 // classify is the one place that maps errors to an HTTP status and a
 // message for people: anything unexpected becomes a 500 with a reference to
 // the log line, never a stack trace or a raw error.

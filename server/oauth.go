@@ -202,6 +202,17 @@ func (s *Server) grantFromCode(r *http.Request) (int64, error) {
 // burnt before anything else is checked, so a guess at a verifier gets one
 // try; a second use revokes the grant.
 func (s *Server) takeToken(r *http.Request, hash []byte, kind string) (store.CLIToken, error) {
+	t, err := s.liveToken(r, hash, kind)
+	if err != nil {
+		return store.CLIToken{}, err
+	}
+	return t, s.useToken(r, hash, kind)
+}
+
+// liveToken returns a live, unused code or token of kind without using it.
+// Anything else is invalid_grant; a token presented again after its use
+// revokes its grant.
+func (s *Server) liveToken(r *http.Request, hash []byte, kind string) (store.CLIToken, error) {
 	t, err := s.store.PeekToken(r.Context(), hash, kind)
 	if errors.Is(err, store.ErrNotFound) {
 		if err := s.store.UseToken(r.Context(), hash, kind); errors.Is(err, store.ErrTokenReused) {
@@ -209,13 +220,16 @@ func (s *Server) takeToken(r *http.Request, hash []byte, kind string) (store.CLI
 		}
 		return store.CLIToken{}, invalidGrant("the " + kind + " is unknown, expired, revoked or already used")
 	}
-	if err != nil {
-		return store.CLIToken{}, err
-	}
+	return t, err
+}
+
+// useToken marks a single-use token used; losing a race to another use is
+// invalid_grant (and the store has revoked the grant).
+func (s *Server) useToken(r *http.Request, hash []byte, kind string) error {
 	if err := s.store.UseToken(r.Context(), hash, kind); err != nil {
-		return store.CLIToken{}, invalidGrant("the " + kind + " was already used")
+		return invalidGrant("the " + kind + " was already used")
 	}
-	return t, nil
+	return nil
 }
 
 // grantFromRefresh rotates a refresh token after checking, by redeeming the
@@ -223,9 +237,8 @@ func (s *Server) takeToken(r *http.Request, hash []byte, kind string) (store.CLI
 // a sign-out at Keycloak ends the terminal client's sign-in too.
 func (s *Server) grantFromRefresh(r *http.Request) (int64, error) {
 	hash := auth.HashToken(r.PostForm.Get("refresh_token"))
-	peek, err := s.store.PeekToken(r.Context(), hash, store.TokenRefresh)
+	peek, err := s.liveToken(r, hash, store.TokenRefresh)
 	if err != nil {
-		_, err = s.takeToken(r, hash, store.TokenRefresh) // reports reuse and refuses
 		return 0, err
 	}
 	kc, err := s.keycloak.get(r.Context(), s.store)
@@ -243,7 +256,7 @@ func (s *Server) grantFromRefresh(r *http.Request) (int64, error) {
 	if err != nil {
 		return 0, &keycloakDownError{err: err}
 	}
-	if _, err := s.takeToken(r, hash, store.TokenRefresh); err != nil {
+	if err := s.useToken(r, hash, store.TokenRefresh); err != nil {
 		return 0, err
 	}
 	return peek.GrantID, s.store.UpdateGrantRefresh(r.Context(), peek.GrantID, kcRefresh)

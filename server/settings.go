@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/latchkeyhq/latchkey/auth"
+	"github.com/latchkeyhq/latchkey/server/api"
 	"github.com/latchkeyhq/latchkey/store"
 )
 
@@ -20,6 +21,26 @@ type settingsChange struct {
 	SaveAnyway bool
 }
 
+// over is the settings the change makes of current: its fields, and
+// current's secret unless it brings one.
+func (c settingsChange) over(current auth.Settings) auth.Settings {
+	next := auth.Settings{Enabled: c.Enabled, URL: c.URL, Realm: c.Realm, ClientID: c.ClientID, ClientSecret: current.ClientSecret}
+	if c.ClientSecret != nil && c.ClientSecret.IsSet() {
+		next.ClientSecret = *c.ClientSecret
+	}
+	return next
+}
+
+// changeFromAPI is the change an API body asks for.
+func changeFromAPI(in api.AuthSettingsUpdate) settingsChange {
+	c := settingsChange{Enabled: in.Enabled, URL: in.URL, Realm: in.Realm, ClientID: in.ClientID, SaveAnyway: in.SaveAnyway}
+	if in.ClientSecret != nil {
+		secret := auth.Secret(*in.ClientSecret)
+		c.ClientSecret = &secret
+	}
+	return c
+}
+
 // errChecksFailed means the live checks refused new settings; the report
 // says which and how to fix them.
 var errChecksFailed = errors.New("keycloak settings failed the live checks")
@@ -32,11 +53,7 @@ func (s *Server) saveSettings(ctx context.Context, c settingsChange) (auth.Setti
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return auth.Settings{}, auth.Report{}, err
 	}
-	next := auth.Settings{Enabled: c.Enabled, URL: c.URL, Realm: c.Realm, ClientID: c.ClientID, ClientSecret: current.ClientSecret}
-	if c.ClientSecret != nil && c.ClientSecret.IsSet() {
-		next.ClientSecret = *c.ClientSecret
-	}
-	next, err = next.Normalize()
+	next, err := c.over(current).Normalize()
 	if err != nil {
 		return next, auth.Report{}, err
 	}

@@ -142,8 +142,7 @@ func keycloakRefusal(code, description string) error {
 func exchangeError(err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
-		return &userError{status: errLoginCode.status, title: errLoginCode.title, message: errLoginCode.message,
-			back: errLoginCode.back, backLabel: errLoginCode.backLabel, err: err}
+		return errLoginCode.because(err)
 	}
 	if errors.As(err, &re) {
 		return keycloakRefusal(re.ErrorCode, re.ErrorDescription)
